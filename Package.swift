@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point down this list: C bridges → tensors/formats → layers/data/images
+// → the model → the HTTP layer (which knows no model) → the service glue → the CLI.
+let package = Package(
+    name: "nanovlm",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nanovlm", targets: ["nanovlm"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C bridges: module.modulemap + shim.h, nothing else.
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CLibPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]),
+
+        .target(name: "NanoTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "SafeTensors"),
+        .target(name: "NanoNN", dependencies: ["NanoTensor"]),
+        .target(name: "ImageIO", dependencies: ["CLibPNG"]),
+        .target(name: "ShapesData", dependencies: ["NanoTensor", "ImageIO"]),
+        .target(
+            name: "NanoVLM",
+            dependencies: ["NanoTensor", "NanoNN", "ShapesData", "ImageIO", "SafeTensors"]),
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
+        .target(
+            name: "NanoVLMService",
+            dependencies: [
+                "NanoVLM", "HTTPServer", "ImageIO", "ShapesData",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "nanovlm",
+            dependencies: [
+                "NanoVLMService", "NanoVLM", "ShapesData", "ImageIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .testTarget(name: "NanoTensorTests", dependencies: ["NanoTensor"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "NanoNNTests", dependencies: ["NanoNN", "NanoTensor"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
+        .testTarget(name: "ShapesDataTests", dependencies: ["ShapesData", "ImageIO"]),
+        .testTarget(
+            name: "NanoVLMTests",
+            dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "ShapesData", "SafeTensors"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ImageIO", "ShapesData"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
