@@ -1,0 +1,36 @@
+import Foundation
+
+/// Adam with bias correction over one flat parameter buffer; the moments mirror it.
+public struct Adam: Sendable {
+    public var learningRate: Float
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    public var epsilon: Float = 1e-8
+    public private(set) var step = 0
+
+    public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+
+    /// One update: p -= lr · m̂ / (√v̂ + ε).
+    public mutating func update(
+        parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
+        firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        step += 1
+        let correction1 = 1 - powf(beta1, Float(step))
+        let correction2 = 1 - powf(beta2, Float(step))
+        let b1 = beta1, b2 = beta2, lr = learningRate, eps = epsilon
+        for i in 0..<count {
+            let g = gradients[i]
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g * g
+            let mHat = m[i] / correction1
+            let vHat = v[i] / correction2
+            parameters[i] -= lr * mHat / (vHat.squareRoot() + eps)
+        }
+    }
+}

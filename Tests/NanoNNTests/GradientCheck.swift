@@ -1,0 +1,53 @@
+import NanoTensor
+import XCTest
+
+/// Central finite differences against an analytic gradient. Prints the worst relative
+/// error against the tolerance, and fails above it.
+func checkGradient(
+    _ name: String, parameters: [Float], analytic: [Float],
+    epsilon: Float = 1e-2, tolerance: Float = 1e-2, maxChecks: Int = 400,
+    file: StaticString = #filePath, line: UInt = #line,
+    loss: ([Float]) -> Double
+) {
+    XCTAssertEqual(parameters.count, analytic.count, "\(name): gradient size", file: file, line: line)
+    var worst: Float = 0
+    var worstIndex = 0
+    let stride = max(1, parameters.count / maxChecks)
+    var probe = parameters
+    var anyNonZero = false
+    for i in Swift.stride(from: 0, to: parameters.count, by: stride) {
+        let saved = probe[i]
+        probe[i] = saved + epsilon
+        let plus = loss(probe)
+        probe[i] = saved - epsilon
+        let minus = loss(probe)
+        probe[i] = saved
+        let numeric = Float((plus - minus) / Double(2 * epsilon))
+        let a = analytic[i]
+        if abs(a) > 1e-6 { anyNonZero = true }
+        let error = abs(a - numeric) / max(abs(a) + abs(numeric), 1e-3)
+        if error > worst {
+            worst = error
+            worstIndex = i
+        }
+    }
+    print(String(format: "gradient check %@: max relative error %.2e (tolerance %.0e) at %d", name, worst, tolerance, worstIndex))
+    XCTAssertTrue(anyNonZero, "\(name): the analytic gradient is all zero", file: file, line: line)
+    XCTAssertLessThanOrEqual(worst, tolerance, "\(name): analytic gradient disagrees with finite differences", file: file, line: line)
+}
+
+func randomValues(_ count: Int, seed: UInt64, scale: Double = 1, avoidingZero: Bool = false) -> [Float] {
+    var rng = SeededRandom(seed: seed)
+    return (0..<count).map { _ in
+        var v = rng.uniform(-scale, scale)
+        if avoidingZero && abs(v) < 0.1 * scale { v += v < 0 ? -0.1 * scale : 0.1 * scale }
+        return Float(v)
+    }
+}
+
+/// Σ output · weights in double precision: a scalar loss whose gradient w.r.t. output is `weights`.
+func weightedSum(_ output: UnsafePointer<Float>, _ weights: [Float]) -> Double {
+    var s: Double = 0
+    for i in 0..<weights.count { s += Double(output[i]) * Double(weights[i]) }
+    return s
+}

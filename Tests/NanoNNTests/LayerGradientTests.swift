@@ -1,0 +1,246 @@
+import NanoNN
+import NanoTensor
+import XCTest
+
+final class LayerGradientTests: XCTestCase {
+    func testConv2DBackwardMatchesFiniteDifferences() {
+        let (b, h, w, c, o) = (2, 6, 6, 3, 4)
+        let oh = Conv2D.outputSide(h), ow = Conv2D.outputSide(w)
+        XCTAssertEqual(oh, 3)
+        let input = randomValues(b * h * w * c, seed: 1)
+        let weight = randomValues(o * c * 9, seed: 2, scale: 0.5)
+        let bias = randomValues(o, seed: 3)
+        let r = randomValues(b * oh * ow * o, seed: 4)
+        let columnCount = Conv2D.columnCount(batch: b, height: h, width: w, inChannels: c)
+
+        func run(_ x: [Float], _ wt: [Float], _ bs: [Float]) -> Double {
+            let out = FloatBuffer(count: b * oh * ow * o), cols = FloatBuffer(count: columnCount)
+            Conv2D.forward(
+                output: out.pointer, columns: cols.pointer, input: x, weight: wt, bias: bs,
+                batch: b, height: h, width: w, inChannels: c, outChannels: o)
+            return weightedSum(out.pointer, r)
+        }
+        let out = FloatBuffer(count: b * oh * ow * o), cols = FloatBuffer(count: columnCount)
+        Conv2D.forward(
+            output: out.pointer, columns: cols.pointer, input: input, weight: weight, bias: bias,
+            batch: b, height: h, width: w, inChannels: c, outChannels: o)
+        let dx = FloatBuffer(count: input.count), dw = FloatBuffer(count: weight.count)
+        let db = FloatBuffer(count: o), dcols = FloatBuffer(count: columnCount)
+        Conv2D.backward(
+            dInput: dx.pointer, dWeight: dw.pointer, dBias: db.pointer, dColumns: dcols.pointer,
+            dOutput: r, columns: cols.pointer, weight: weight,
+            batch: b, height: h, width: w, inChannels: c, outChannels: o)
+        checkGradient("conv2d input", parameters: input, analytic: dx.array) { run($0, weight, bias) }
+        checkGradient("conv2d weight", parameters: weight, analytic: dw.array) { run(input, $0, bias) }
+        checkGradient("conv2d bias", parameters: bias, analytic: db.array) { run(input, weight, $0) }
+    }
+
+    func testConv2DMatchesDirectConvolution() {
+        // An independent, loop-by-loop PyTorch-semantics convolution (NCHW weight, zero padding).
+        let (b, h, w, c, o) = (1, 4, 4, 2, 3)
+        let input = randomValues(b * h * w * c, seed: 11)
+        let weight = randomValues(o * c * 9, seed: 12)
+        let bias = randomValues(o, seed: 13)
+        let out = FloatBuffer(count: 2 * 2 * o)
+        let cols = FloatBuffer(count: Conv2D.columnCount(batch: b, height: h, width: w, inChannels: c))
+        Conv2D.forward(
+            output: out.pointer, columns: cols.pointer, input: input, weight: weight, bias: bias,
+            batch: b, height: h, width: w, inChannels: c, outChannels: o)
+        var worst: Float = 0
+        for y in 0..<2 {
+            for x in 0..<2 {
+                for oc in 0..<o {
+                    var s = bias[oc]
+                    for ic in 0..<c {
+                        for kh in 0..<3 {
+                            for kw in 0..<3 {
+                                let iy = y * 2 - 1 + kh, ix = x * 2 - 1 + kw
+                                guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                s += weight[((oc * c + ic) * 3 + kh) * 3 + kw] * input[(iy * w + ix) * c + ic]
+                            }
+                        }
+                    }
+                    worst = max(worst, abs(s - out[(y * 2 + x) * o + oc]))
+                }
+            }
+        }
+        print("conv2d vs direct: max abs difference \(worst) (tolerance 1e-5)")
+        XCTAssertLessThan(worst, 1e-5)
+    }
+
+    func testReLUBackward() {
+        let n = 50
+        let input = randomValues(n, seed: 5, avoidingZero: true)
+        let r = randomValues(n, seed: 6)
+        func run(_ x: [Float]) -> Double {
+            let out = FloatBuffer(count: n)
+            ReLU.forward(output: out.pointer, input: x, count: n)
+            return weightedSum(out.pointer, r)
+        }
+        let out = FloatBuffer(count: n)
+        ReLU.forward(output: out.pointer, input: input, count: n)
+        let dx = FloatBuffer(count: n)
+        ReLU.backward(dInput: dx.pointer, dOutput: r, output: out.pointer, count: n)
+        checkGradient("relu", parameters: input, analytic: dx.array, epsilon: 1e-3, loss: run)
+    }
+
+    func testLinearBackward() {
+        let (n, i, o) = (5, 7, 3)
+        let input = randomValues(n * i, seed: 7), weight = randomValues(o * i, seed: 8), bias = randomValues(o, seed: 9)
+        let r = randomValues(n * o, seed: 10)
+        func run(_ x: [Float], _ wt: [Float], _ bs: [Float]) -> Double {
+            let out = FloatBuffer(count: n * o)
+            Linear.forward(output: out.pointer, input: x, weight: wt, bias: bs, rows: n, inFeatures: i, outFeatures: o)
+            return weightedSum(out.pointer, r)
+        }
+        let dx = FloatBuffer(count: n * i), dw = FloatBuffer(count: o * i), db = FloatBuffer(count: o)
+        Linear.backward(
+            dInput: dx.pointer, dWeight: dw.pointer, dBias: db.pointer, dOutput: r, input: input, weight: weight,
+            rows: n, inFeatures: i, outFeatures: o)
+        checkGradient("linear input", parameters: input, analytic: dx.array) { run($0, weight, bias) }
+        checkGradient("linear weight", parameters: weight, analytic: dw.array) { run(input, $0, bias) }
+        checkGradient("linear bias", parameters: bias, analytic: db.array) { run(input, weight, $0) }
+    }
+
+    func testLayerNormBackward() {
+        let (n, d) = (4, 8)
+        let input = randomValues(n * d, seed: 20, scale: 2)
+        let weight = randomValues(d, seed: 21), bias = randomValues(d, seed: 22)
+        let r = randomValues(n * d, seed: 23)
+        func run(_ x: [Float], _ wt: [Float], _ bs: [Float]) -> Double {
+            let out = FloatBuffer(count: n * d), mean = FloatBuffer(count: n), rstd = FloatBuffer(count: n)
+            LayerNorm.forward(
+                output: out.pointer, mean: mean.pointer, rstd: rstd.pointer, input: x, weight: wt, bias: bs, rows: n, dim: d)
+            return weightedSum(out.pointer, r)
+        }
+        let out = FloatBuffer(count: n * d), mean = FloatBuffer(count: n), rstd = FloatBuffer(count: n)
+        LayerNorm.forward(
+            output: out.pointer, mean: mean.pointer, rstd: rstd.pointer, input: input, weight: weight, bias: bias,
+            rows: n, dim: d)
+        // The normalised rows have zero mean and unit variance before the affine part.
+        let dx = FloatBuffer(count: n * d), dw = FloatBuffer(count: d), db = FloatBuffer(count: d)
+        LayerNorm.backward(
+            dInput: dx.pointer, dWeight: dw.pointer, dBias: db.pointer, dOutput: r, input: input,
+            mean: mean.pointer, rstd: rstd.pointer, weight: weight, rows: n, dim: d)
+        checkGradient("layernorm input", parameters: input, analytic: dx.array, epsilon: 1e-3) { run($0, weight, bias) }
+        checkGradient("layernorm weight", parameters: weight, analytic: dw.array) { run(input, $0, bias) }
+        checkGradient("layernorm bias", parameters: bias, analytic: db.array) { run(input, weight, $0) }
+    }
+
+    func testL2NormalizeBackward() {
+        let (n, d) = (3, 6)
+        let input = randomValues(n * d, seed: 30)
+        let r = randomValues(n * d, seed: 31)
+        func run(_ x: [Float]) -> Double {
+            let out = FloatBuffer(count: n * d), norms = FloatBuffer(count: n)
+            L2Normalize.forward(output: out.pointer, norms: norms.pointer, input: x, rows: n, dim: d)
+            return weightedSum(out.pointer, r)
+        }
+        let out = FloatBuffer(count: n * d), norms = FloatBuffer(count: n)
+        L2Normalize.forward(output: out.pointer, norms: norms.pointer, input: input, rows: n, dim: d)
+        for row in 0..<n {
+            var s: Float = 0
+            for i in 0..<d { s += out[row * d + i] * out[row * d + i] }
+            XCTAssertEqual(s, 1, accuracy: 1e-5)
+        }
+        let dx = FloatBuffer(count: n * d)
+        L2Normalize.backward(dInput: dx.pointer, dOutput: r, output: out.pointer, norms: norms.pointer, rows: n, dim: d)
+        checkGradient("l2 normalize", parameters: input, analytic: dx.array, epsilon: 1e-3, loss: run)
+    }
+
+    func testEmbeddingAndMaskedMeanBackward() {
+        let (vocab, dim, batch, maxLength) = (6, 4, 3, 4)
+        let table = randomValues(vocab * dim, seed: 40)
+        let tokens: [Int32] = [0, 1, 2, 3, 0, 4, 5, 5, 0, 2, 0, 0]  // third row padded after 2
+        let lengths: [Int32] = [4, 4, 2]
+        let r = randomValues(batch * dim, seed: 41)
+        func run(_ t: [Float]) -> Double {
+            let gathered = FloatBuffer(count: batch * maxLength * dim), out = FloatBuffer(count: batch * dim)
+            Embedding.forward(output: gathered.pointer, tokens: tokens, table: t, count: tokens.count, dim: dim)
+            MaskedMeanPool.forward(
+                output: out.pointer, input: gathered.pointer, lengths: lengths, batch: batch, maxLength: maxLength, dim: dim)
+            return weightedSum(out.pointer, r)
+        }
+        let gathered = FloatBuffer(count: batch * maxLength * dim), out = FloatBuffer(count: batch * dim)
+        Embedding.forward(output: gathered.pointer, tokens: tokens, table: table, count: tokens.count, dim: dim)
+        MaskedMeanPool.forward(
+            output: out.pointer, input: gathered.pointer, lengths: lengths, batch: batch, maxLength: maxLength, dim: dim)
+        let dGathered = FloatBuffer(count: gathered.count), dTable = FloatBuffer(count: table.count)
+        MaskedMeanPool.backward(
+            dInput: dGathered.pointer, dOutput: r, lengths: lengths, batch: batch, maxLength: maxLength, dim: dim)
+        Embedding.backward(dTable: dTable.pointer, dOutput: dGathered.pointer, tokens: tokens, count: tokens.count, dim: dim)
+        checkGradient("embedding + masked mean", parameters: table, analytic: dTable.array, loss: run)
+        // Padding never contributes: the padded positions of row 2 got no gradient.
+        for t in 2..<4 {
+            for i in 0..<dim { XCTAssertEqual(dGathered[(2 * maxLength + t) * dim + i], 0) }
+        }
+    }
+
+    func testInfoNCEBackward() {
+        let (b, d) = (5, 4)
+        // Start from normalised rows, as in the model.
+        func normalised(_ v: [Float]) -> [Float] {
+            var out = v
+            for r in 0..<b {
+                var s: Float = 0
+                for i in 0..<d { s += v[r * d + i] * v[r * d + i] }
+                for i in 0..<d { out[r * d + i] = v[r * d + i] / s.squareRoot() }
+            }
+            return out
+        }
+        let image = normalised(randomValues(b * d, seed: 50)), text = normalised(randomValues(b * d, seed: 51))
+        let scale: Float = 3
+        func run(_ i: [Float], _ t: [Float], _ s: Float) -> Double {
+            let sim = FloatBuffer(count: b * b), pr = FloatBuffer(count: b * b), pc = FloatBuffer(count: b * b)
+            return Double(
+                InfoNCE.forward(
+                    similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
+                    image: i, text: t, scale: s, batch: b, dim: d))
+        }
+        let sim = FloatBuffer(count: b * b), pr = FloatBuffer(count: b * b), pc = FloatBuffer(count: b * b)
+        let loss = InfoNCE.forward(
+            similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
+            image: image, text: text, scale: scale, batch: b, dim: d)
+        // Independent reference: the loss straight from its definition, in double precision.
+        var reference: Double = 0
+        for i in 0..<b {
+            var logits = [Double](repeating: 0, count: b), column = [Double](repeating: 0, count: b)
+            for j in 0..<b {
+                var sRow: Double = 0, sCol: Double = 0
+                for k in 0..<d {
+                    sRow += Double(image[i * d + k]) * Double(text[j * d + k])
+                    sCol += Double(image[j * d + k]) * Double(text[i * d + k])
+                }
+                logits[j] = Double(scale) * sRow
+                column[j] = Double(scale) * sCol
+            }
+            reference += -logits[i] + log(logits.map(exp).reduce(0, +))
+            reference += -column[i] + log(column.map(exp).reduce(0, +))
+        }
+        reference /= Double(2 * b)
+        XCTAssertEqual(Double(loss), reference, accuracy: 1e-5)
+
+        let di = FloatBuffer(count: b * d), dt = FloatBuffer(count: b * d), dl = FloatBuffer(count: b * b)
+        let dScale = InfoNCE.backward(
+            dImage: di.pointer, dText: dt.pointer, dLogits: dl.pointer, similarities: sim.pointer,
+            rowProbabilities: pr.pointer, columnProbabilities: pc.pointer, image: image, text: text,
+            scale: scale, batch: b, dim: d)
+        checkGradient("infonce image", parameters: image, analytic: di.array, epsilon: 1e-3) { run($0, text, scale) }
+        checkGradient("infonce text", parameters: text, analytic: dt.array, epsilon: 1e-3) { run(image, $0, scale) }
+        checkGradient("infonce scale", parameters: [scale], analytic: [dScale], epsilon: 1e-3) { run(image, text, $0[0]) }
+    }
+
+    func testAdamMatchesHandComputedSteps() {
+        // Two steps of Adam on one parameter, against the update rule written out.
+        var adam = Adam(learningRate: 0.1)
+        let p = FloatBuffer([1.0]), m = FloatBuffer(count: 1), v = FloatBuffer(count: 1)
+        adam.update(parameters: p.pointer, gradients: [0.5], firstMoment: m.pointer, secondMoment: v.pointer, count: 1)
+        // Step 1: m̂ = g, v̂ = g², update = lr · g / (|g| + ε) ≈ lr.
+        XCTAssertEqual(p[0], 1 - 0.1 * 0.5 / (0.5 + 1e-8), accuracy: 1e-6)
+        adam.update(parameters: p.pointer, gradients: [-1.0], firstMoment: m.pointer, secondMoment: v.pointer, count: 1)
+        let m2 = 0.9 * 0.05 + 0.1 * -1.0, v2 = 0.999 * 0.00025 + 0.001 * 1.0
+        let mHat = m2 / (1 - 0.81), vHat = v2 / (1 - 0.998001)
+        XCTAssertEqual(Double(p[0]), 1 - 0.1 * 0.5 / (0.5 + 1e-8) - 0.1 * mHat / (vHat.squareRoot() + 1e-8), accuracy: 1e-5)
+        XCTAssertEqual(adam.step, 2)
+    }
+}
