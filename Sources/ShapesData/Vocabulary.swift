@@ -1,0 +1,24 @@
+/// The text encoder's vocabulary (SPEC §3): `[CLS]`, then the colours, shapes and
+/// positions in the SPEC §2 orders — 22 tokens.
+public enum Vocabulary {
+    public static let classToken = 0
+    static let colourOffset = 1
+    static let shapeOffset = colourOffset + Colour.allCases.count
+    static let positionOffset = shapeOffset + Shape.allCases.count
+
+    /// The 21 caption words (every token but `[CLS]`), in vocabulary order.
+    public static let words: [String] =
+        Colour.allCases.map(\.name) + Shape.allCases.map(\.name) + Position.allCases.map(\.name)
+
+    /// All 22 tokens; a token's index is its id.
+    public static let tokens: [String] = ["[CLS]"] + words
+
+    private static let indexByToken: [String: Int] = Dictionary(
+        uniqueKeysWithValues: tokens.enumerated().map { ($0.element, $0.offset) })
+
+    /// The index of a token spelled exactly as in `tokens` (e.g. "pink", "top-left",
+    /// "[CLS]"), or nil. Use `QueryParser` for free text.
+    public static func index(of word: String) -> Int? {
+        indexByToken[word]
+    }
+}
