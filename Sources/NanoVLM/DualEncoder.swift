@@ -1,0 +1,134 @@
+import Foundation
+import ImageIO
+import NanoTensor
+
+/// The CLIP-style dual encoder (SPEC §3): an image encoder and a text encoder mapping into
+/// one D-dimensional space of unit vectors, with all parameters in one flat buffer.
+public final class DualEncoder: @unchecked Sendable {
+    public let config: ModelConfiguration
+    public let layout: ParameterLayout
+    public let vocabularySize: Int
+    /// All parameters, laid out by `layout`. Read-only once the model is trained or loaded.
+    public let parameters: FloatBuffer
+    let imageEncoder: ImageEncoder
+    let textEncoder: TextEncoder
+
+    /// Longest token sequence the text encoder takes: [CLS] plus up to 15 words.
+    public static let maxSequenceLength = 16
+
+    /// A freshly initialised model: the same configuration and seed give the same weights.
+    public convenience init(config: ModelConfiguration, vocabularySize: Int) {
+        self.init(config: config, vocabularySize: vocabularySize, parameters: nil)
+        var rng = SeededRandom(seed: config.seed)
+        initialise(using: &rng)
+    }
+
+    /// A model over given parameter values (from a checkpoint), laid out by `layout`.
+    public init(config: ModelConfiguration, vocabularySize: Int, parameters values: [Float]?) {
+        self.config = config
+        self.vocabularySize = vocabularySize
+        layout = ParameterLayout.dualEncoder(config, vocabularySize: vocabularySize)
+        parameters = FloatBuffer(count: layout.count)
+        if let values {
+            precondition(values.count == layout.count, "parameter count mismatch")
+            parameters.copy(from: values)
+        }
+        imageEncoder = ImageEncoder(config: config, layout: layout)
+        textEncoder = TextEncoder(config: config, layout: layout, vocabularySize: vocabularySize)
+    }
+
+    public var parameterCount: Int { layout.count }
+    public var dim: Int { config.embeddingDim }
+
+    /// The logit scale s = 1/τ, or exp(logit_scale) when learnable.
+    public var scale: Float {
+        if let entry = layout.entry("logit_scale") { return expf(parameters[entry.offset]) }
+        return Float(1 / config.temperature)
+    }
+
+    /// τ in force: the configured one, or 1/exp(logit_scale).
+    public var temperature: Double { 1 / Double(scale) }
+
+    /// He-uniform convolution and projection weights (bound √(6 / fan_in)), zero biases,
+    /// N(0, 1) token embeddings, LayerNorm weight 1 and bias 0, logit_scale = ln(1/τ).
+    /// Tensors draw in layout order from one generator.
+    func initialise(using rng: inout SeededRandom) {
+        let p = parameters.pointer
+        for entry in layout.entries {
+            let base = p + entry.offset
+            switch entry.name {
+            case let name where name.hasSuffix("norm.weight"):
+                base.update(repeating: 1, count: entry.count)
+            case let name where name.hasSuffix("bias"):
+                base.update(repeating: 0, count: entry.count)
+            case "text_encoder.token_embedding.weight":
+                for i in 0..<entry.count { base[i] = Float(rng.normal()) }
+            case "logit_scale":
+                base[0] = Float(log(1 / config.temperature))
+            default:  // conv and linear weights: fan_in = product of all but the first dimension
+                let fanIn = entry.shape.dropFirst().reduce(1, *)
+                let bound = (6 / Double(fanIn)).squareRoot()
+                for i in 0..<entry.count { base[i] = Float(rng.uniform(-bound, bound)) }
+            }
+        }
+    }
+
+    /// A copy of one named tensor's values.
+    public func tensor(_ name: String) -> [Float]? {
+        guard let e = layout.entry(name) else { return nil }
+        return parameters.slice(e.offset, e.count)
+    }
+
+    // MARK: Inference
+
+    /// Embeds images (any count) in chunks; returns (N, D) unit rows.
+    public func embed(images: [RGBImage], chunk: Int = 64) -> [Float] {
+        var out = [Float](repeating: 0, count: images.count * dim)
+        guard !images.isEmpty else { return out }
+        let ws = ImageEncoder.Workspace(encoder: imageEncoder, batch: min(chunk, images.count), training: false)
+        var start = 0
+        while start < images.count {
+            let n = min(ws.batch, images.count - start)
+            loadImages(images[start..<(start + n)], into: ws)
+            imageEncoder.forward(ws, parameters: parameters.pointer, count: n)
+            out.withUnsafeMutableBufferPointer { o in
+                guard let base = o.baseAddress else { return }
+                (base + start * dim).update(from: ws.output.pointer, count: n * dim)
+            }
+            start += n
+        }
+        return out
+    }
+
+    /// Embeds token sequences (vocabulary indices without [CLS]); returns (N, D) unit rows.
+    public func embed(tokenSequences: [[Int]], chunk: Int = 256) -> [Float] {
+        var out = [Float](repeating: 0, count: tokenSequences.count * dim)
+        guard !tokenSequences.isEmpty else { return out }
+        let maxLength = min(Self.maxSequenceLength, (tokenSequences.map(\.count).max() ?? 0) + 1)
+        let ws = TextEncoder.Workspace(
+            encoder: textEncoder, batch: min(chunk, tokenSequences.count), maxLength: maxLength, training: false)
+        var start = 0
+        while start < tokenSequences.count {
+            let n = min(ws.batch, tokenSequences.count - start)
+            for r in 0..<n { ws.set(row: r, words: Array(tokenSequences[start + r].prefix(maxLength - 1))) }
+            textEncoder.forward(ws, parameters: parameters.pointer, count: n)
+            out.withUnsafeMutableBufferPointer { o in
+                guard let base = o.baseAddress else { return }
+                (base + start * dim).update(from: ws.output.pointer, count: n * dim)
+            }
+            start += n
+        }
+        return out
+    }
+
+    func loadImages(_ images: ArraySlice<RGBImage>, into ws: ImageEncoder.Workspace) {
+        let pixelsPerImage = ImageEncoder.side * ImageEncoder.side * 3
+        for (i, image) in images.enumerated() {
+            precondition(image.width == ImageEncoder.side && image.height == ImageEncoder.side, "images must be 32×32")
+            image.pixels.withUnsafeBufferPointer { src in
+                guard let base = src.baseAddress else { return }
+                (ws.activations[0].pointer + i * pixelsPerImage).update(from: base, count: pixelsPerImage)
+            }
+        }
+    }
+}

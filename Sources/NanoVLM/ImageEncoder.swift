@@ -1,0 +1,102 @@
+import NanoNN
+import NanoTensor
+
+/// The default `cnn` image encoder (SPEC §3): five 3×3 stride-2 convolutions
+/// 3→c0 (16×16) → c1 (8×8) → c2 (4×4) → c3 (2×2) → D (1×1), ReLU after the first four,
+/// flatten → LayerNorm(D) → L2 normalisation. Activations are channels-last (B, H, W, C);
+/// the input is the interleaved RGB of `RGBImage`, which is exactly that layout.
+struct ImageEncoder {
+    static let side = 32
+    let widths: [Int]  // [3, c0, c1, c2, c3, D]
+    let sides: [Int]  // [32, 16, 8, 4, 2, 1]
+    let weightOffsets: [Int]
+    let biasOffsets: [Int]
+    let normWeight: Int
+    let normBias: Int
+    var dim: Int { widths[5] }
+
+    init(config: ModelConfiguration, layout: ParameterLayout) {
+        widths = [3] + config.channels + [config.embeddingDim]
+        sides = [32, 16, 8, 4, 2, 1]
+        weightOffsets = (0..<5).map { layout.offset("image_encoder.convs.\($0).weight") }
+        biasOffsets = (0..<5).map { layout.offset("image_encoder.convs.\($0).bias") }
+        normWeight = layout.offset("image_encoder.norm.weight")
+        normBias = layout.offset("image_encoder.norm.bias")
+    }
+
+    /// Buffers for one batch size: activations and saved statistics for the backward,
+    /// and their gradients when training. Allocated once, reused every step.
+    final class Workspace {
+        let batch: Int
+        let activations: [FloatBuffer]  // [0] input (B,32,32,3) … [5] conv out (B,D)
+        let columns: [FloatBuffer]
+        let normed: FloatBuffer, mean: FloatBuffer, rstd: FloatBuffer
+        let output: FloatBuffer, norms: FloatBuffer  // (B, D) L2-normalised embeddings
+        let gradients: [FloatBuffer]  // mirrors activations[1...5]; index i ↔ activations[i]
+        let dNormed: FloatBuffer, dColumns: FloatBuffer
+
+        init(encoder: ImageEncoder, batch: Int, training: Bool) {
+            self.batch = batch
+            let w = encoder.widths, s = encoder.sides
+            activations = (0..<6).map { FloatBuffer(count: batch * s[$0] * s[$0] * w[$0]) }
+            columns = (0..<5).map {
+                FloatBuffer(count: Conv2D.columnCount(batch: batch, height: s[$0], width: s[$0], inChannels: w[$0]))
+            }
+            let d = w[5]
+            normed = FloatBuffer(count: batch * d)
+            mean = FloatBuffer(count: batch)
+            rstd = FloatBuffer(count: batch)
+            output = FloatBuffer(count: batch * d)
+            norms = FloatBuffer(count: batch)
+            gradients = (0..<6).map { training && $0 > 0 ? FloatBuffer(count: batch * s[$0] * s[$0] * w[$0]) : FloatBuffer(count: 0) }
+            dNormed = FloatBuffer(count: training ? batch * d : 0)
+            dColumns = FloatBuffer(count: training ? columns.map(\.count).max() ?? 0 : 0)
+        }
+    }
+
+    /// Embeds the `count` (≤ workspace.batch) images already in `workspace.activations[0]`
+    /// into `workspace.output` (count, D).
+    func forward(_ ws: Workspace, parameters p: UnsafePointer<Float>, count: Int) {
+        let w = widths, s = sides
+        for i in 0..<5 {
+            Conv2D.forward(
+                output: ws.activations[i + 1].pointer, columns: ws.columns[i].pointer,
+                input: ws.activations[i].pointer, weight: p + weightOffsets[i], bias: p + biasOffsets[i],
+                batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
+            if i < 4 {
+                let out = ws.activations[i + 1].pointer
+                ReLU.forward(output: out, input: out, count: count * s[i + 1] * s[i + 1] * w[i + 1])
+            }
+        }
+        LayerNorm.forward(
+            output: ws.normed.pointer, mean: ws.mean.pointer, rstd: ws.rstd.pointer,
+            input: ws.activations[5].pointer, weight: p + normWeight, bias: p + normBias, rows: count, dim: dim)
+        L2Normalize.forward(output: ws.output.pointer, norms: ws.norms.pointer, input: ws.normed.pointer, rows: count, dim: dim)
+    }
+
+    /// Accumulates parameter gradients into `g` from dLoss/dEmbedding `dOutput` (count, D).
+    func backward(_ ws: Workspace, dOutput: UnsafePointer<Float>, parameters p: UnsafePointer<Float>,
+                  gradients g: UnsafeMutablePointer<Float>, count: Int) {
+        let w = widths, s = sides
+        ws.dNormed.zero()
+        for i in 1...5 { ws.gradients[i].zero() }
+        L2Normalize.backward(
+            dInput: ws.dNormed.pointer, dOutput: dOutput, output: ws.output.pointer, norms: ws.norms.pointer,
+            rows: count, dim: dim)
+        LayerNorm.backward(
+            dInput: ws.gradients[5].pointer, dWeight: g + normWeight, dBias: g + normBias,
+            dOutput: ws.dNormed.pointer, input: ws.activations[5].pointer, mean: ws.mean.pointer,
+            rstd: ws.rstd.pointer, weight: p + normWeight, rows: count, dim: dim)
+        for i in stride(from: 4, through: 0, by: -1) {
+            if i < 4 {
+                // ReLU ran in place: the saved output doubles as the mask. Zero where it was cut.
+                let out = ws.activations[i + 1].pointer, d = ws.gradients[i + 1].pointer
+                for j in 0..<(count * s[i + 1] * s[i + 1] * w[i + 1]) where out[j] <= 0 { d[j] = 0 }
+            }
+            Conv2D.backward(
+                dInput: i > 0 ? ws.gradients[i].pointer : nil, dWeight: g + weightOffsets[i], dBias: g + biasOffsets[i],
+                dColumns: ws.dColumns.pointer, dOutput: ws.gradients[i + 1].pointer, columns: ws.columns[i].pointer,
+                weight: p + weightOffsets[i], batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
+        }
+    }
+}
