@@ -19,7 +19,7 @@ func checkGradient(
     var checked = 0, skipped = 0
     let stride = max(1, parameters.count / maxChecks)
     var probe = parameters
-    var anyNonZero = false
+    let anyNonZero = analytic.contains { abs($0) > 1e-6 }
     for i in Swift.stride(from: 0, to: parameters.count, by: stride) {
         let saved = probe[i]
         probe[i] = saved + epsilon
@@ -34,7 +34,6 @@ func checkGradient(
         checked += 1
         let numeric = Float((plus - minus) / Double(2 * epsilon))
         let a = analytic[i]
-        if abs(a) > 1e-6 { anyNonZero = true }
         let error = abs(a - numeric) / max(abs(a) + abs(numeric), floor)
         if error > worst {
             worst = error
