@@ -1,0 +1,104 @@
+import Foundation
+import ImageIO
+import NanoNN
+import NanoTensor
+import ShapesData
+
+/// One line of training progress.
+public struct EpochReport: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var loss: Double
+    /// Validation R@1 among all 243 candidates; nil on epochs that were not evaluated.
+    public var valR1ImageToText: Double?
+    public var valR1TextToImage: Double?
+    public var learningRate: Double
+    /// Seconds since training started.
+    public var elapsed: Double
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, loss, valR1ImageToText = "val_r1_image_to_text", valR1TextToImage = "val_r1_text_to_image"
+        case learningRate = "learning_rate", elapsed
+    }
+}
+
+/// What training produced, for the weights' metadata and `/v1/model`.
+public struct TrainingSummary: Codable, Equatable, Sendable {
+    public var epochs: Int
+    public var seconds: Double
+    public var finalLoss: Double
+    public var history: [EpochReport]
+    public var blasCore: String
+    enum CodingKeys: String, CodingKey { case epochs, seconds, finalLoss = "final_loss", history, blasCore = "blas_core" }
+}
+
+/// Trains a dual encoder with the symmetric contrastive loss on the 194 training pairs:
+/// shuffled mini-batches of near-equal size, fresh augmented renders every epoch, Adam.
+public final class Trainer {
+    public let modelConfig: ModelConfiguration
+    public let config: TrainingConfiguration
+    public let split: Split
+    /// Evaluate validation R@1 every this many epochs (and always on the last).
+    public var evaluateEvery = 1
+
+    public init(model: ModelConfiguration, training: TrainingConfiguration) {
+        modelConfig = model
+        config = training
+        split = Dataset.split(seed: training.seed)
+    }
+
+    public func train(progress: (EpochReport) -> Void = { _ in }) -> (model: DualEncoder, summary: TrainingSummary) {
+        BLAS.setThreads(config.threads)
+        let model = DualEncoder(config: modelConfig, vocabularySize: Vocabulary.tokens.count)
+        let start = Date()
+        // Batch order and augmentation draw from their own stream, independent of the split's.
+        var rng = SeededRandom(seed: config.seed &+ 0x5EED)
+        let trainIds = split.train
+        let batchCount = (trainIds.count + config.batchSize - 1) / config.batchSize
+        let step = ContrastiveStep(model: model, batch: (trainIds.count + batchCount - 1) / batchCount)
+        let m = FloatBuffer(count: model.parameterCount), v = FloatBuffer(count: model.parameterCount)
+        var adam = Adam(learningRate: Float(config.learningRate))
+        let logitScale = model.layout.entry("logit_scale")?.offset
+        let maxLogitScale = Float(log(100.0))
+        var history: [EpochReport] = []
+        var order = trainIds
+        for epoch in 1...config.epochs {
+            adam.learningRate = Float(config.learningRate(epoch: epoch))
+            rng.shuffle(&order)
+            var lossSum: Double = 0
+            var begin = 0
+            for b in 0..<batchCount {
+                // Near-equal batches: 194 at 64 → 49, 49, 48, 48 rather than 64, 64, 64, 2.
+                let end = begin + (trainIds.count - begin) / (batchCount - b)
+                let ids = Array(order[begin..<end])
+                begin = end
+                let images = ids.map { id -> RGBImage in
+                    guard config.augment, rng.uniform() >= config.canonicalFraction, let pair = Pair(id: id) else {
+                        return Renderer.canonical(id)
+                    }
+                    return Renderer.render(pair, style: Augmentation.randomStyle(using: &rng))
+                }
+                step.set(images: images, words: ids.map { Evaluator.captionTokens[$0] })
+                lossSum += Double(step.run(count: ids.count))
+                adam.update(
+                    parameters: model.parameters.pointer, gradients: step.gradients.pointer,
+                    firstMoment: m.pointer, secondMoment: v.pointer, count: model.parameterCount)
+                if let logitScale { model.parameters[logitScale] = min(model.parameters[logitScale], maxLogitScale) }
+            }
+            var report = EpochReport(
+                epoch: epoch, loss: lossSum / Double(batchCount), valR1ImageToText: nil, valR1TextToImage: nil,
+                learningRate: Double(adam.learningRate), elapsed: 0)
+            if epoch % max(evaluateEvery, 1) == 0 || epoch == config.epochs {
+                let val = Evaluator.validationAmongAll(model, split: split)
+                report.valR1ImageToText = val.imageToText.r1
+                report.valR1TextToImage = val.textToImage.r1
+            }
+            report.elapsed = Date().timeIntervalSince(start)
+            history.append(report)
+            progress(report)
+        }
+        let summary = TrainingSummary(
+            epochs: config.epochs, seconds: Date().timeIntervalSince(start), finalLoss: history.last?.loss ?? 0,
+            history: history, blasCore: BLAS.coreName)
+        return (model, summary)
+    }
+}
