@@ -30,6 +30,7 @@ typedef struct nvpng_state {
     size_t output_capacity;
     png_bytep *rows;           // decode: row pointers, freed by nvpng_decoder_destroy
     char message[256];
+    char warning[256];         // the latest warning: libpng explains some errors this way
 } nvpng_state;
 
 static inline void nvpng_error_fn(png_structp png, png_const_charp message) {
@@ -42,8 +43,13 @@ static inline void nvpng_error_fn(png_structp png, png_const_charp message) {
 }
 
 static inline void nvpng_warning_fn(png_structp png, png_const_charp message) {
-    (void)png;
-    (void)message; // libpng would print to stderr; a warning changes nothing for us
+    // Kept instead of printed to stderr: "Invalid IHDR data" errors are explained only
+    // by the warning just before them ("Image width is zero in IHDR").
+    nvpng_state *state = (nvpng_state *)png_get_error_ptr(png);
+    if (state != NULL && message != NULL) {
+        strncpy(state->warning, message, sizeof(state->warning) - 1);
+        state->warning[sizeof(state->warning) - 1] = '\0';
+    }
 }
 
 static inline int nvpng_failure_code(const nvpng_state *state) {
@@ -113,13 +119,16 @@ static inline const char *nvpng_decoder_message(const nvpng_decoder *decoder) {
     return decoder->state.message;
 }
 
+static inline const char *nvpng_decoder_warning(const nvpng_decoder *decoder) {
+    return decoder->state.warning;
+}
+
 static inline size_t nvpng_decoder_bytes_read(const nvpng_decoder *decoder) {
     return decoder->state.position;
 }
 
-/// Reads the signature and every chunk up to the first IDAT, and sets up the
-/// transforms to 8- or 16-bit RGB(A). Allocates no pixel memory, so the caller can
-/// check the dimensions first.
+/// Reads the signature and every chunk up to the first IDAT. Allocates no pixel or row
+/// memory, so the caller can check the dimensions first.
 static inline int nvpng_decoder_read_header(nvpng_decoder *decoder, nvpng_header *header) {
     png_structp png = decoder->png;
     png_infop info = decoder->info;
@@ -137,6 +146,15 @@ static inline int nvpng_decoder_read_header(nvpng_decoder *decoder, nvpng_header
     header->source_bit_depth = png_get_bit_depth(png, info);
     header->source_color_type = png_get_color_type(png, info);
     header->interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
+    return NVPNG_OK;
+}
+
+/// Sets up the transforms to 8- or 16-bit RGB(A) and fills in the decoded layout.
+/// libpng allocates its row buffers here, so call it only once the size is accepted.
+static inline int nvpng_decoder_start_image(nvpng_decoder *decoder, nvpng_header *header) {
+    png_structp png = decoder->png;
+    png_infop info = decoder->info;
+    if (setjmp(png_jmpbuf(png))) return nvpng_failure_code(&decoder->state);
 
     int color_type = header->source_color_type;
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);

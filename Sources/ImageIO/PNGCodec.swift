@@ -147,6 +147,7 @@ private func withDecodedPixels<T>(
             kind: .tooLarge,
             message: "the PNG is \(width)×\(height); the largest accepted is \(maxDimension)×\(maxDimension)")
     }
+    try check(nvpng_decoder_start_image(decoder, &header), decoder, byteCount: bytes.count)
     let channels = Int(header.channels)
     let bitDepth = Int(header.bit_depth)
     let rowBytes = header.rowbytes
@@ -204,7 +205,9 @@ private func guessFormat(_ prefix: [UInt8]) -> String {
 
 private func check(_ code: Int32, _ decoder: UnsafeMutablePointer<nvpng_decoder>, byteCount: Int) throws {
     guard code != Int32(NVPNG_OK) else { return }
-    let reason = String(cString: nvpng_decoder_message(decoder))
+    var reason = String(cString: nvpng_decoder_message(decoder))
+    let warning = String(cString: nvpng_decoder_warning(decoder))
+    if !warning.isEmpty && warning != reason { reason += " (\(warning))" }
     switch code {
     case Int32(NVPNG_TRUNCATED):
         throw PNGError(
