@@ -49,9 +49,9 @@ let package = Package(
             ]),
 
         .testTarget(name: "NanoTensorTests", dependencies: ["NanoTensor"]),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["safetensors_interop.py"]),
         .testTarget(name: "NanoNNTests", dependencies: ["NanoNN", "NanoTensor"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], exclude: ["png_fixtures.py"]),
         .testTarget(name: "ShapesDataTests", dependencies: ["ShapesData", "ImageIO"]),
         .testTarget(
             name: "NanoVLMTests",
