@@ -70,4 +70,11 @@ static inline int nanovlm_mhd_listen_fd(struct MHD_Daemon *daemon) {
   return info == NULL ? -1 : (int)info->listen_fd;
 }
 
+/* The connection's socket, or -1. */
+static inline int nanovlm_mhd_connection_fd(struct MHD_Connection *connection) {
+  const union MHD_ConnectionInfo *info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+  return info == NULL ? -1 : (int)info->connect_fd;
+}
+
 #endif

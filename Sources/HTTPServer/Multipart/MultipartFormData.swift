@@ -101,7 +101,7 @@ public enum MultipartFormData {
 
         private func firstDelimiter() -> Int? {
             if starts(with: delimiter, at: 0) { return 0 }
-            return find(crlfDelimiterFrom: 0)
+            return find(crlfDelimiterFrom: 0).map { $0 + 2 }
         }
 
         /// After a delimiter: optional transport padding (spaces, tabs) and CRLF.

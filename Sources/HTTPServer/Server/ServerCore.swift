@@ -58,11 +58,11 @@ final class ServerCore: @unchecked Sendable {
         let size = uploadDataSize.pointee
         if size > 0 {
             uploadDataSize.pointee = 0
-            if state.tooLarge { return .YES }
             guard let uploadData, state.body.count + size <= maxBodyBytes else {
+                // Only a body without Content-Length (chunked) gets here.
                 state.tooLarge = true
                 state.body = []
-                return .YES
+                return rejectMidBody(connection)
             }
             uploadData.withMemoryRebound(to: UInt8.self, capacity: size) { bytes in
                 state.body.append(contentsOf: UnsafeBufferPointer(start: bytes, count: size))
@@ -77,6 +77,28 @@ final class ServerCore: @unchecked Sendable {
             method: state.method, target: state.target, headers: state.headers, body: state.body)
         state.body = []
         return queue(handler(request), on: connection)
+    }
+
+    /// libmicrohttpd (0.9.75) refuses `MHD_queue_response` while it is delivering upload
+    /// data, and reading the rest of an unbounded chunked body just to answer would let a
+    /// client hold a worker forever. So the 413 is written straight to the socket (nothing
+    /// else is being written on it: MHD reads a request only after the previous response
+    /// went out) and MHD_NO makes MHD close the connection.
+    private func rejectMidBody(_ connection: OpaquePointer) -> MHD_Result {
+        if queue(HTTPError.payloadTooLarge(limit: maxBodyBytes).response, on: connection) == .YES {
+            return .YES  // a libmicrohttpd that allows it sends the response itself
+        }
+        let socket = nanovlm_mhd_connection_fd(connection)
+        guard socket >= 0 else { return .NO }
+        let body = HTTPError.payloadTooLarge(limit: maxBodyBytes).response.body
+        let head =
+            "HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        let bytes = [UInt8](head.utf8) + body
+        _ = bytes.withUnsafeBytes { raw in
+            send(socket, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+        }
+        return .NO
     }
 
     private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
