@@ -1,0 +1,156 @@
+/// A fully received request, independent of the server that read it, so the
+/// router and handlers can be tested in-process.
+public struct HTTPRequest: Sendable {
+    /// The method as sent, e.g. `"GET"`.
+    public let method: String
+    /// The percent-decoded path without the query, e.g. `"/v1/images/17.png"`.
+    public let path: String
+    /// The query parameters in order, percent-decoded with `+` read as a space.
+    /// A name without `=` (`?verbose`) has the empty value.
+    public let query: [(name: String, value: String)]
+    /// Header names are lowercased; repeated headers are joined with ", ".
+    public let headers: [String: String]
+    public let body: [UInt8]
+
+    public init(
+        method: String, path: String, query: [(name: String, value: String)] = [],
+        headers: [String: String] = [:], body: [UInt8] = []
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        var lowered: [String: String] = [:]
+        for (name, value) in headers {
+            let key = name.lowercased()
+            if let existing = lowered[key] {
+                lowered[key] = existing + ", " + value
+            } else {
+                lowered[key] = value
+            }
+        }
+        self.headers = lowered
+        self.body = body
+    }
+
+    /// Builds a request from a raw request target such as `"/v1/search?q=red+circle&k=3"`,
+    /// parsed exactly as the live server parses it.
+    public init(method: String, target: String, headers: [String: String] = [:], body: [UInt8] = []) {
+        let parsed = RequestTarget.parse(target)
+        self.init(method: method, path: parsed.path, query: parsed.query, headers: headers, body: body)
+    }
+
+    /// The first value of the query parameter `name`.
+    public func queryValue(_ name: String) -> String? {
+        query.first { $0.name == name }?.value
+    }
+
+    /// Every value of the query parameter `name`, in order.
+    public func queryValues(_ name: String) -> [String] {
+        query.filter { $0.name == name }.map(\.value)
+    }
+
+    /// The header's value; the name is case-insensitive.
+    public func header(_ name: String) -> String? {
+        headers[name.lowercased()]
+    }
+
+    /// The media type of `Content-Type`, lowercased, without parameters.
+    public var contentType: String? {
+        guard let value = header("content-type") else { return nil }
+        return MediaType.essence(of: value)
+    }
+}
+
+enum MediaType {
+    /// `"Multipart/Form-Data; boundary=x"` → `"multipart/form-data"`; nil when empty.
+    static func essence(of value: String) -> String? {
+        let type = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let trimmed = type.trimmingWhitespace().lowercased()
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}
+
+extension StringProtocol {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self).unicodeScalars[...]
+        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
+        return String(String.UnicodeScalarView(scalars))
+    }
+}
+
+/// Splitting and decoding of a request target (`origin-form`, or `absolute-form`
+/// whose scheme and authority are dropped).
+///
+/// Invalid percent escapes (`%zz`, a trailing `%`) are kept literally rather than
+/// rejected: the bytes are still meaningful to a handler, and a 400 here would refuse
+/// requests that a forgiving query parser (SPEC §5) can still answer. Bytes that do
+/// not form UTF-8 after decoding become U+FFFD.
+enum RequestTarget {
+    static func parse(_ target: String) -> (path: String, query: [(name: String, value: String)]) {
+        var bytes = Array(target.utf8)
+        if let hash = bytes.firstIndex(of: UInt8(ascii: "#")) {
+            bytes.removeSubrange(hash...)
+        }
+        if bytes.first != UInt8(ascii: "/"), let schemeEnd = find(Array("://".utf8), in: bytes) {
+            let afterAuthority = bytes[(schemeEnd + 3)...].firstIndex(of: UInt8(ascii: "/"))
+            bytes = afterAuthority.map { Array(bytes[$0...]) } ?? [UInt8(ascii: "/")]
+        }
+        let questionMark = bytes.firstIndex(of: UInt8(ascii: "?"))
+        let rawPath = bytes[..<(questionMark ?? bytes.endIndex)]
+        let path = decode(rawPath, plusIsSpace: false)
+        guard let questionMark else { return (path, []) }
+        return (path, parseQuery(bytes[(questionMark + 1)...]))
+    }
+
+    /// `application/x-www-form-urlencoded` pairs, in order; empty pieces are skipped.
+    static func parseQuery(_ bytes: ArraySlice<UInt8>) -> [(name: String, value: String)] {
+        var result: [(name: String, value: String)] = []
+        for piece in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            if let equals = piece.firstIndex(of: UInt8(ascii: "=")) {
+                result.append(
+                    (decode(piece[..<equals], plusIsSpace: true),
+                     decode(piece[(equals + 1)...], plusIsSpace: true)))
+            } else {
+                result.append((decode(piece, plusIsSpace: true), ""))
+            }
+        }
+        return result
+    }
+
+    static func decode(_ bytes: ArraySlice<UInt8>, plusIsSpace: Bool) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "%"), index + 2 < bytes.endIndex,
+                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+            {
+                output.append(high << 4 | low)
+                index += 3
+                continue
+            }
+            output.append(plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            index += 1
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return start
+        }
+        return nil
+    }
+}
