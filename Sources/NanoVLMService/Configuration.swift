@@ -1,0 +1,207 @@
+import Foundation
+import NanoVLM
+
+/// HTTP settings (SPEC §5, §7).
+public struct ServerSettings: Codable, Equatable, Sendable {
+    public var host = "0.0.0.0"
+    public var port = 8080
+    /// libmicrohttpd worker threads (a thread pool with one epoll loop each).
+    public var threads = 2
+    public var maxBodyBytes = 4 << 20
+    public var connectionTimeoutSeconds = 30
+    public var connectionLimit = 1024
+    public var perIPConnectionLimit = 256
+    /// Bearer token for `/v1/admin/reload`; empty turns the endpoint off (404).
+    public var adminToken = ""
+
+    public init() {}
+    enum CodingKeys: String, CodingKey {
+        case host, port, threads, maxBodyBytes = "max_body_bytes"
+        case connectionTimeoutSeconds = "connection_timeout_seconds", connectionLimit = "connection_limit"
+        case perIPConnectionLimit = "per_ip_connection_limit", adminToken = "admin_token"
+    }
+}
+
+/// Every setting of nanovlm. `config/nanovlm.json` holds each with its default;
+/// `NANOVLM_*` environment variables override the file and command-line flags override both.
+public struct AppConfiguration: Codable, Equatable, Sendable {
+    public var weights = "artifacts/nanovlm.safetensors"
+    public var logLevel = "info"
+    /// Readiness needs the gallery's image→text R@1 at or above this.
+    public var minGalleryR1 = 0.95
+    public var server = ServerSettings()
+    public var model = ModelConfiguration()
+    public var training = TrainingConfiguration()
+
+    public init() {}
+    enum CodingKeys: String, CodingKey {
+        case weights, logLevel = "log_level", minGalleryR1 = "min_gallery_r1", server, model, training
+    }
+
+    /// Short environment names for the settings people change most.
+    public static let environmentAliases: [String: String] = [
+        "NANOVLM_PORT": "server.port", "NANOVLM_HOST": "server.host", "NANOVLM_WEIGHTS": "weights",
+        "NANOVLM_THREADS": "server.threads", "NANOVLM_ADMIN_TOKEN": "server.admin_token",
+        "NANOVLM_LOG_LEVEL": "log_level",
+    ]
+
+    /// Reads `path` (nil: defaults only), then the environment, then `overrides`
+    /// (setting path → text, e.g. "server.port" → "0"). Unknown keys, wrong types and values
+    /// out of range are errors that name the key.
+    public static func load(
+        path: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        overrides: [String: String] = [:]
+    ) throws -> AppConfiguration {
+        var tree = try defaultTree()
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError(key: path, message: "the configuration file cannot be read (does it exist?)")
+            }
+            let file: JSONValue
+            do {
+                file = try JSONValue.parse(data)
+            } catch let error as JSONValueError {
+                throw ConfigurationError(key: path, message: error.message)
+            }
+            try merge(file, into: &tree, path: "")
+        }
+        // Long names: NANOVLM_SERVER_PORT, NANOVLM_TRAINING_EPOCHS, …; then the short aliases.
+        for leaf in leaves(of: tree, path: "") {
+            let name = "NANOVLM_" + leaf.uppercased().replacingOccurrences(of: ".", with: "_")
+            if let text = environment[name] { try set(leaf, text: text, in: &tree, source: "environment variable \(name)") }
+        }
+        for (name, leaf) in environmentAliases.sorted(by: { $0.key < $1.key }) {
+            if let text = environment[name] { try set(leaf, text: text, in: &tree, source: "environment variable \(name)") }
+        }
+        for (leaf, text) in overrides.sorted(by: { $0.key < $1.key }) {
+            try set(leaf, text: text, in: &tree, source: "command-line flag for \(leaf)")
+        }
+        let data = try JSONSerialization.data(withJSONObject: tree.foundation)
+        let config = try JSONDecoder().decode(AppConfiguration.self, from: data)
+        try config.validate()
+        return config
+    }
+
+    public func validate() throws {
+        func fail(_ key: String, _ why: String) -> ConfigurationError { ConfigurationError(key: key, message: why) }
+        guard !weights.isEmpty else { throw fail("weights", "must be a file path") }
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw fail("log_level", "must be one of trace, debug, info, notice, warning, error, critical (got \"\(logLevel)\")")
+        }
+        guard (0...1).contains(minGalleryR1) else { throw fail("min_gallery_r1", "must be in [0, 1] (got \(minGalleryR1))") }
+        guard !server.host.isEmpty else { throw fail("server.host", "must be an address such as 0.0.0.0 or 127.0.0.1") }
+        guard (0...65535).contains(server.port) else { throw fail("server.port", "must be in 0…65535 (got \(server.port))") }
+        guard (1...256).contains(server.threads) else { throw fail("server.threads", "must be in 1…256 (got \(server.threads))") }
+        guard (1024...(1 << 30)).contains(server.maxBodyBytes) else {
+            throw fail("server.max_body_bytes", "must be in 1024…1073741824 (got \(server.maxBodyBytes))")
+        }
+        guard (1...3600).contains(server.connectionTimeoutSeconds) else {
+            throw fail("server.connection_timeout_seconds", "must be in 1…3600 (got \(server.connectionTimeoutSeconds))")
+        }
+        guard (1...100_000).contains(server.connectionLimit) else {
+            throw fail("server.connection_limit", "must be in 1…100000 (got \(server.connectionLimit))")
+        }
+        guard (1...100_000).contains(server.perIPConnectionLimit) else {
+            throw fail("server.per_ip_connection_limit", "must be in 1…100000 (got \(server.perIPConnectionLimit))")
+        }
+        try model.validate()
+        try training.validate()
+    }
+
+    // MARK: The settings tree
+
+    static func defaultTree() throws -> JSONValue {
+        try JSONValue.parse(try JSONEncoder().encode(AppConfiguration()))
+    }
+
+    /// Every leaf setting path, e.g. "server.port".
+    public static func settingPaths() -> [String] {
+        (try? defaultTree()).map { leaves(of: $0, path: "") } ?? []
+    }
+
+    static func leaves(of value: JSONValue, path: String) -> [String] {
+        guard case .object(let o) = value else { return [path] }
+        return o.keys.sorted().flatMap { leaves(of: o[$0] ?? .null, path: path.isEmpty ? $0 : "\(path).\($0)") }
+    }
+
+    /// Overlays `file` onto `tree`, which holds the defaults and so knows every key and type.
+    static func merge(_ file: JSONValue, into tree: inout JSONValue, path: String) throws {
+        guard case .object(let fields) = file, case .object(var known) = tree else {
+            throw ConfigurationError(key: path.isEmpty ? "(top level)" : path, message: "must be a JSON object, got \(file.typeName)")
+        }
+        for key in fields.keys.sorted() {
+            let full = path.isEmpty ? key : "\(path).\(key)"
+            guard let current = known[key], let value = fields[key] else {
+                throw ConfigurationError(
+                    key: full, message: "unknown setting; known here: \(known.keys.sorted().joined(separator: ", "))")
+            }
+            if case .object = current {
+                var sub = current
+                try merge(value, into: &sub, path: full)
+                known[key] = sub
+            } else {
+                known[key] = try conform(value, to: current, key: full)
+            }
+        }
+        tree = .object(known)
+    }
+
+    /// Checks `value` has the type of `example` (integers are accepted where numbers are).
+    static func conform(_ value: JSONValue, to example: JSONValue, key: String) throws -> JSONValue {
+        switch (example, value) {
+        case (.bool, .bool), (.int, .int), (.double, .double), (.string, .string): return value
+        case (.double, .int(let i)): return .double(Double(i))
+        case (.array(let items), .array(let given)):
+            guard let first = items.first else { return value }
+            return .array(try given.enumerated().map { try conform($1, to: first, key: "\(key)[\($0)]") })
+        default:
+            let expected = example.typeName == "number" ? "a number" : "a \(example.typeName)"
+            throw ConfigurationError(key: key, message: "must be \(expected), got \(value.typeName)")
+        }
+    }
+
+    /// Sets one leaf from text (environment or flag), parsed to the leaf's type.
+    static func set(_ path: String, text: String, in tree: inout JSONValue, source: String) throws {
+        let parts = path.split(separator: ".").map(String.init)
+        func update(_ node: JSONValue, _ index: Int) throws -> JSONValue {
+            guard case .object(var o) = node, let child = o[parts[index]] else {
+                throw ConfigurationError(key: path, message: "unknown setting (from \(source))")
+            }
+            if index == parts.count - 1 {
+                o[parts[index]] = try parse(text, like: child, key: path, source: source)
+            } else {
+                o[parts[index]] = try update(child, index + 1)
+            }
+            return .object(o)
+        }
+        tree = try update(tree, 0)
+    }
+
+    static func parse(_ text: String, like example: JSONValue, key: String, source: String) throws -> JSONValue {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        func fail(_ what: String) -> ConfigurationError {
+            ConfigurationError(key: key, message: "must be \(what), got \"\(text)\" (from \(source))")
+        }
+        switch example {
+        case .string: return .string(text)
+        case .int:
+            guard let i = Int(trimmed) else { throw fail("an integer") }
+            return .int(i)
+        case .double:
+            guard let d = Double(trimmed), d.isFinite else { throw fail("a number") }
+            return .double(d)
+        case .bool:
+            switch trimmed.lowercased() {
+            case "true", "1", "yes", "on": return .bool(true)
+            case "false", "0", "no", "off": return .bool(false)
+            default: throw fail("true or false")
+            }
+        case .array:
+            let items = trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let ints = items.compactMap { Int($0) }
+            guard !items.isEmpty, ints.count == items.count else { throw fail("a comma-separated list of integers") }
+            return .array(ints.map { .int($0) })
+        default: throw fail("a value of another kind")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import NanoVLM
+import NanoVLMService
+
+/// Options every subcommand takes (SPEC §6).
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file.")
+    var config: String = "config/nanovlm.json"
+
+    @Option(name: .long, help: "Weights file (.safetensors); default from the configuration.")
+    var weights: String?
+
+    /// The configuration: file, then NANOVLM_* environment, then these flags and `extra`.
+    func load(extra: [String: String] = [:]) throws -> AppConfiguration {
+        var overrides = extra
+        if let weights { overrides["weights"] = weights }
+        let explicit = CommandLine.arguments.contains { $0 == "--config" || $0.hasPrefix("--config=") }
+        // The default file is optional (running from another directory uses built-in defaults);
+        // a file named on the command line must exist.
+        let path: String? = explicit || FileManager.default.fileExists(atPath: config) ? config : nil
+        do {
+            return try AppConfiguration.load(path: path, overrides: overrides)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+/// `--json` for subcommands that print results.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print machine-readable JSON.")
+    var json = false
+}
+
+/// Prints to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Pretty, stable JSON for terminal output.
+func jsonText<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}

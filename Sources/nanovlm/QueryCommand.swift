@@ -1,0 +1,6 @@
+import ArgumentParser
+
+struct Query: ParsableCommand {
+    @OptionGroup var common: CommonOptions
+    func run() throws { throw ValidationError("not built yet") }
+}
