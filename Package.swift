@@ -58,6 +58,7 @@ let package = Package(
             dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "ShapesData", "SafeTensors"],
             exclude: ["reference_forward.py"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "CommandLineTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ImageIO", "ShapesData"]),
     ],
     swiftLanguageModes: [.v5]
