@@ -58,6 +58,7 @@ let package = Package(
             dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "ShapesData", "SafeTensors"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ImageIO", "ShapesData"]),
+        .testTarget(name: "DocsTests", dependencies: ["NanoVLMService"]),
     ],
     swiftLanguageModes: [.v5]
 )
