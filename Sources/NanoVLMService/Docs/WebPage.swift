@@ -67,7 +67,7 @@ button:disabled { opacity: .5; cursor: default; }
 #error .msg { flex: 1; word-break: break-word; }
 #error button { padding: 2px 9px; background: transparent; border-color: #7a2f38; color: #ffd6d9; }
 .grid { display: grid; gap: 12px; margin-top: 14px;
-  grid-template-columns: repeat(auto-fill, minmax(132px, 1fr)); }
+  grid-template-columns: repeat(auto-fill, minmax(148px, 1fr)); }
 .result { margin: 0; background: var(--card2); border: 1px solid var(--line); border-radius: 10px;
   padding: 10px; display: flex; flex-direction: column; align-items: center; gap: 6px; }
 .result img, .thumb { width: 96px; height: 96px; image-rendering: pixelated; background: #000;
@@ -75,9 +75,11 @@ button:disabled { opacity: .5; cursor: default; }
 .result figcaption { width: 100%; text-align: center; font-size: 13px; }
 .result .rank { color: var(--accent2); font-weight: 700; margin-right: 4px; }
 .result .caption { font-weight: 600; }
-.nums { display: flex; justify-content: center; gap: 8px; color: var(--muted); font-size: 12px;
+.nums { display: flex; flex-wrap: wrap; justify-content: center; gap: 2px 8px; color: var(--muted); font-size: 12px;
   font-variant-numeric: tabular-nums; }
+.nums span { white-space: nowrap; }
 .explanation { width: 100%; font-size: 11px; font-variant-numeric: tabular-nums; }
+.explanation .bar-row { grid-template-columns: minmax(0, 3.6em) minmax(24px, 1fr) 3.4em; gap: 4px; }
 .bar-row { display: grid; grid-template-columns: 5.5em 1fr 3.6em; gap: 5px; align-items: center; }
 .bar-row .w { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: var(--muted); }
 .bar-row .v { text-align: right; color: var(--muted); }
@@ -87,7 +89,7 @@ button:disabled { opacity: .5; cursor: default; }
 .fill.bias { background: var(--muted); }
 .empty { color: var(--muted); font-style: italic; margin-top: 14px; }
 .split { display: grid; gap: 16px; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
-@media (max-width: 720px) { .split { grid-template-columns: minmax(0, 1fr); }
+@media (max-width: 720px) { .split { grid-template-columns: minmax(0, 1fr); } #query { flex-basis: 100%; }
   header, main { padding-left: 12px; padding-right: 12px; } #error { margin: 12px 12px 0; } }
 .drop { border: 2px dashed var(--line); border-radius: 10px; padding: 18px 12px; text-align: center;
   color: var(--muted); cursor: pointer; }
@@ -129,7 +131,7 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; word-break: break-all; font-variant-numeric: tabular-nums; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 12.5px; font-variant-numeric: tabular-nums; }
-th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+th, td { padding: 4px 6px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; }
 thead th { color: var(--muted); font-weight: 600; }
 #training-plot svg { width: 100%; height: auto; display: block; }
@@ -217,9 +219,9 @@ footer a { color: var(--accent); }
           <div id="upload-info" class="hint"></div>
         </div>
         <h3>Ranked captions</h3>
-        <ol id="captions" class="captions" aria-live="polite" aria-label="Ranked captions"></ol>
+        <ol id="captions" class="captions" aria-live="polite" aria-label="Ranked captions"><li class="empty">Drop, choose or draw an image.</li></ol>
         <h3>Classified as</h3>
-        <div id="classification" aria-live="polite" aria-label="Classified colour, shape and position"></div>
+        <div id="classification" aria-live="polite" aria-label="Classified colour, shape and position"><p class="empty">–</p></div>
       </div>
     </div>
   </section>
@@ -241,10 +243,11 @@ footer a { color: var(--accent); }
       <div>
         <h3>Evaluation (live)</h3>
         <div class="table-wrap"><table id="metrics" aria-label="Retrieval metrics">
-          <thead><tr><th scope="col">set</th><th scope="col">i→t R@1</th><th scope="col">R@5</th><th scope="col">mean rank</th>
-          <th scope="col">t→i R@1</th><th scope="col">R@5</th><th scope="col">mean rank</th></tr></thead>
+          <thead><tr><th scope="col">set</th><th scope="col">i→t R@1</th><th scope="col">R@5</th><th scope="col" title="mean rank">mean</th>
+          <th scope="col">t→i R@1</th><th scope="col">R@5</th><th scope="col" title="mean rank">mean</th></tr></thead>
           <tbody><tr><td colspan="7">loading…</td></tr></tbody>
         </table></div>
+        <p class="hint">i→t: image → text, t→i: text → image; mean: mean rank of the right answer (1 is perfect).</p>
       </div>
     </div>
     <h3>The joint space</h3>
@@ -319,7 +322,11 @@ footer a { color: var(--accent); }
     return el;
   }
   function fmt(x, digits) { return typeof x === 'number' && isFinite(x) ? x.toFixed(digits) : '–'; }
-  function pct(x) { return typeof x === 'number' && isFinite(x) ? (x * 100).toFixed(x >= 0.995 || x < 0.1 ? 1 : 0) + '%' : '–'; }
+  function pct(x) {
+    if (typeof x !== 'number' || !isFinite(x)) return '–';
+    if (x >= 0.9995) return '100%';
+    return (x * 100).toFixed(x >= 0.995 || x < 0.1 ? 1 : 0) + '%';
+  }
   function clampK(input) {
     var k = parseInt(input.value, 10);
     if (!isFinite(k)) k = 5;
@@ -595,10 +602,10 @@ footer a { color: var(--accent); }
   function renderMetrics(ev) {
     var rows = [];
     var v = ev.validation || {}, r = ev.robustness || {}, by = r.by_perturbation || {};
-    rows.push(['validation, among validation', v.among_validation]);
-    rows.push(['validation, among all 243', v.among_all]);
-    rows.push(['robustness, among all 243', r.among_all]);
-    Object.keys(by).forEach(function (name) { rows.push(['perturbation: ' + name, by[name]]); });
+    rows.push(['validation, among its own', v.among_validation]);
+    rows.push(['validation, among 243', v.among_all]);
+    rows.push(['robustness, among 243', r.among_all]);
+    Object.keys(by).forEach(function (name) { rows.push(['\u21b3 ' + name, by[name]]); });
     var tbody = $('metrics').tBodies[0];
     tbody.replaceChildren.apply(tbody, rows.map(function (row) {
       var d = row[1] || {}, it = d.image_to_text || {}, ti = d.text_to_image || {};
