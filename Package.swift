@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "CommandLineTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ImageIO", "ShapesData"]),
+        .testTarget(name: "DocsTests", dependencies: ["NanoVLMService"]),
     ],
     swiftLanguageModes: [.v5]
 )
