@@ -48,6 +48,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        .executableTarget(
+            name: "nanovlm-bench", dependencies: ["NanoVLM", "NanoTensor", "ShapesData", "ImageIO"]),
+
         .testTarget(name: "NanoTensorTests", dependencies: ["NanoTensor"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["safetensors_interop.py"]),
         .testTarget(name: "NanoNNTests", dependencies: ["NanoNN", "NanoTensor"]),

@@ -30,10 +30,11 @@ struct ImageEncoder {
         let batch: Int
         let activations: [FloatBuffer]  // [0] input (B,32,32,3) … [5] conv out (B,D)
         let columns: [FloatBuffer]
+        let packedWeights: [FloatBuffer]  // each conv's weight in (O, 3, 3, C) order
         let normed: FloatBuffer, mean: FloatBuffer, rstd: FloatBuffer
         let output: FloatBuffer, norms: FloatBuffer  // (B, D) L2-normalised embeddings
         let gradients: [FloatBuffer]  // mirrors activations[1...5]; index i ↔ activations[i]
-        let dNormed: FloatBuffer, dColumns: FloatBuffer
+        let dNormed: FloatBuffer, dColumns: FloatBuffer, dPackedWeight: FloatBuffer
 
         init(encoder: ImageEncoder, batch: Int, training: Bool) {
             self.batch = batch
@@ -42,6 +43,7 @@ struct ImageEncoder {
             columns = (0..<5).map {
                 FloatBuffer(count: Conv2D.columnCount(batch: batch, height: s[$0], width: s[$0], inChannels: w[$0]))
             }
+            packedWeights = (0..<5).map { FloatBuffer(count: w[$0] * w[$0 + 1] * 9) }
             let d = w[5]
             normed = FloatBuffer(count: batch * d)
             mean = FloatBuffer(count: batch)
@@ -51,6 +53,7 @@ struct ImageEncoder {
             gradients = (0..<6).map { training && $0 > 0 ? FloatBuffer(count: batch * s[$0] * s[$0] * w[$0]) : FloatBuffer(count: 0) }
             dNormed = FloatBuffer(count: training ? batch * d : 0)
             dColumns = FloatBuffer(count: training ? columns.map(\.count).max() ?? 0 : 0)
+            dPackedWeight = FloatBuffer(count: training ? packedWeights.map(\.count).max() ?? 0 : 0)
         }
     }
 
@@ -61,7 +64,7 @@ struct ImageEncoder {
         for i in 0..<5 {
             Conv2D.forward(
                 output: ws.activations[i + 1].pointer, columns: ws.columns[i].pointer,
-                input: ws.activations[i].pointer, weight: p + weightOffsets[i], bias: p + biasOffsets[i],
+                packedWeight: ws.packedWeights[i].pointer, input: ws.activations[i].pointer, weight: p + weightOffsets[i], bias: p + biasOffsets[i],
                 batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
             if i < 4 {
                 let out = ws.activations[i + 1].pointer
@@ -95,8 +98,9 @@ struct ImageEncoder {
             }
             Conv2D.backward(
                 dInput: i > 0 ? ws.gradients[i].pointer : nil, dWeight: g + weightOffsets[i], dBias: g + biasOffsets[i],
-                dColumns: ws.dColumns.pointer, dOutput: ws.gradients[i + 1].pointer, columns: ws.columns[i].pointer,
-                weight: p + weightOffsets[i], batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
+                dColumns: ws.dColumns.pointer, dPackedWeight: ws.dPackedWeight.pointer,
+                dOutput: ws.gradients[i + 1].pointer, columns: ws.columns[i].pointer,
+                packedWeight: ws.packedWeights[i].pointer, batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
         }
     }
 }

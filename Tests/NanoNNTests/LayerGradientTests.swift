@@ -15,20 +15,23 @@ final class LayerGradientTests: XCTestCase {
 
         func run(_ x: [Float], _ wt: [Float], _ bs: [Float]) -> Double {
             let out = FloatBuffer(count: b * oh * ow * o), cols = FloatBuffer(count: columnCount)
+            let packed = FloatBuffer(count: wt.count)
             Conv2D.forward(
-                output: out.pointer, columns: cols.pointer, input: x, weight: wt, bias: bs,
+                output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: x, weight: wt, bias: bs,
                 batch: b, height: h, width: w, inChannels: c, outChannels: o)
             return weightedSum(out.pointer, r)
         }
         let out = FloatBuffer(count: b * oh * ow * o), cols = FloatBuffer(count: columnCount)
+        let packed = FloatBuffer(count: weight.count)
         Conv2D.forward(
-            output: out.pointer, columns: cols.pointer, input: input, weight: weight, bias: bias,
+            output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: input, weight: weight, bias: bias,
             batch: b, height: h, width: w, inChannels: c, outChannels: o)
         let dx = FloatBuffer(count: input.count), dw = FloatBuffer(count: weight.count)
         let db = FloatBuffer(count: o), dcols = FloatBuffer(count: columnCount)
+        let dPacked = FloatBuffer(count: weight.count)
         Conv2D.backward(
             dInput: dx.pointer, dWeight: dw.pointer, dBias: db.pointer, dColumns: dcols.pointer,
-            dOutput: r, columns: cols.pointer, weight: weight,
+            dPackedWeight: dPacked.pointer, dOutput: r, columns: cols.pointer, packedWeight: packed.pointer,
             batch: b, height: h, width: w, inChannels: c, outChannels: o)
         checkGradient("conv2d input", parameters: input, analytic: dx.array) { run($0, weight, bias) }
         checkGradient("conv2d weight", parameters: weight, analytic: dw.array) { run(input, $0, bias) }
@@ -43,8 +46,9 @@ final class LayerGradientTests: XCTestCase {
         let bias = randomValues(o, seed: 13)
         let out = FloatBuffer(count: 2 * 2 * o)
         let cols = FloatBuffer(count: Conv2D.columnCount(batch: b, height: h, width: w, inChannels: c))
+        let packed = FloatBuffer(count: weight.count)
         Conv2D.forward(
-            output: out.pointer, columns: cols.pointer, input: input, weight: weight, bias: bias,
+            output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: input, weight: weight, bias: bias,
             batch: b, height: h, width: w, inChannels: c, outChannels: o)
         var worst: Float = 0
         for y in 0..<2 {

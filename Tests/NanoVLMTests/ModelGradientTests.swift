@@ -33,7 +33,7 @@ final class ModelGradientTests: XCTestCase {
                 let grads = Array(analytic[entry.offset..<(entry.offset + entry.count)])
                 checkGradient(
                     "model \(entry.name)\(learnable ? " (learnable τ)" : "")", parameters: values, analytic: grads,
-                    epsilon: entry.name.hasPrefix("image_encoder.convs.0") ? 3e-4 : 3e-3,
+                    epsilon: entry.name.hasPrefix("image_encoder.convs.0") ? 1e-3 : 3e-3,
                     tolerance: 5e-2, maxChecks: 60, floor: 3e-3,
                     // A conv bias moves every unit of its channel, so most probes flip some ReLU;
                     // LayerGradientTests checks those gradients without kinks.

@@ -1,0 +1,140 @@
+import Foundation
+import ImageIO
+import NanoTensor
+import NanoVLM
+import ShapesData
+
+// nanovlm-bench: in-process benchmarks with a baseline measured in the same run, because
+// the machine is shared and noisy. Prints one markdown table per mode.
+//   nanovlm-bench sgemm | model | train
+BLASKernel.reexecuteIfGeneric()
+
+func now() -> Double { Date().timeIntervalSince1970 }
+
+/// Median seconds per call of `body` over `rounds` rounds of `iterations` calls.
+func measure(rounds: Int = 5, iterations: Int, _ body: () -> Void) -> Double {
+    body()  // warm-up
+    var samples: [Double] = []
+    for _ in 0..<rounds {
+        let start = now()
+        for _ in 0..<iterations { body() }
+        samples.append((now() - start) / Double(iterations))
+    }
+    return samples.sorted()[samples.count / 2]
+}
+
+/// GFLOP/s of an n×n×n sgemm on `threads` BLAS threads.
+func sgemmGFLOPs(n: Int = 1024, threads: Int) -> Double {
+    BLAS.setThreads(threads)
+    let a = FloatBuffer((0..<(n * n)).map { Float($0 % 7) * 0.1 }), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
+    let seconds = measure(rounds: 5, iterations: 3) { BLAS.gemm(c.pointer, a.pointer, b.pointer, m: n, n: n, k: n) }
+    return 2 * Double(n * n * n) / seconds / 1e9
+}
+
+/// Forward FLOPs of the CNN for one image.
+func imageForwardFLOPs(_ config: ModelConfiguration) -> Double {
+    let widths = [3] + config.channels + [config.embeddingDim]
+    let sides = [16, 8, 4, 2, 1]
+    var total = 0.0
+    for i in 0..<5 {
+        let positions = sides[i] * sides[i]
+        total += 2 * Double(positions * 9 * widths[i] * widths[i + 1])
+    }
+    return total
+}
+
+/// Forward + backward FLOPs per training image: dW costs a forward, dX a forward except for layer 0.
+func imageTrainingFLOPs(_ config: ModelConfiguration) -> Double {
+    let first = 2.0 * Double(16 * 16 * 9 * 3 * config.channels[0])
+    return 3 * imageForwardFLOPs(config) - first
+}
+
+func row(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }
+func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
+
+let mode = CommandLine.arguments.dropFirst().first ?? "model"
+print("BLAS core: \(BLAS.coreName)\n")
+
+switch mode {
+case "sgemm":
+    print(row(["threads", "sgemm 1024³ GFLOP/s"]))
+    print(row(["---", "---"]))
+    for t in [1, 2] { print(row([String(t), f(sgemmGFLOPs(threads: t), 1)])) }
+
+case "model":
+    let single = sgemmGFLOPs(threads: 1)
+    BLAS.setThreads(1)
+    let model = DualEncoder(config: ModelConfiguration(), vocabularySize: Vocabulary.tokens.count)
+    let index = RetrievalIndex(model: model)
+    let image = Renderer.canonical(109)
+    let batch = Array(Renderer.canonicalImages.prefix(64))
+    let tokens = Dataset.pairs[109].tokens
+    let png = (try? PNGCodec.encode(image)) ?? []
+    let perImage = imageForwardFLOPs(model.config)
+    var sink: Float = 0
+    let stages: [(String, Double, Double)] = [
+        ("image embedding, 1 image", measure(iterations: 2000) { sink += model.embed(images: [image])[0] }, perImage),
+        ("image embedding, batch of 64 (per image)", measure(iterations: 20) { sink += model.embed(images: batch)[0] } / 64, perImage),
+        ("text embedding, 1 caption", measure(iterations: 20000) { sink += model.embed(tokenSequences: [tokens])[0] }, 0),
+        ("rank 243 images for a caption (embed + score + sort)", measure(iterations: 5000) {
+            sink += index.searchImages(tokens: tokens, k: 5)[0].score }, 0),
+        ("PNG decode + resize (32×32)", measure(iterations: 5000) {
+            sink += (try? PNGCodec.decodeForModel(png))?.pixels[0] ?? 0 }, 0),
+        ("rank 243 captions for an image (embed + score + sort)", measure(iterations: 2000) {
+            sink += index.searchCaptions(image: image, k: 5)[0].score }, perImage),
+    ]
+    print("single-thread sgemm 1024³: \(f(single, 1)) GFLOP/s\n")
+    print(row(["stage", "time (µs)", "GFLOP/s", "fraction of sgemm"]))
+    print(row(["---", "---", "---", "---"]))
+    for (name, seconds, flops) in stages {
+        let rate = flops / seconds / 1e9
+        print(row([name, f(seconds * 1e6, 1), flops > 0 ? f(rate, 1) : "–", flops > 0 ? f(rate / single, 2) : "–"]))
+    }
+    if sink.isNaN { print("") }
+
+case "train":
+    var training = TrainingConfiguration()
+    let modelConfig = ModelConfiguration()
+    let double = sgemmGFLOPs(threads: training.threads)
+    // Seconds per epoch of training alone (no validation pass), over a short run.
+    var short = training
+    short.epochs = 30
+    let trainer = Trainer(model: modelConfig, training: short)
+    trainer.evaluateEvery = Int.max
+    var times: [Double] = []
+    var last = 0.0
+    _ = trainer.train { report in
+        times.append(report.elapsed - last)
+        last = report.elapsed
+    }
+    let perEpoch = times.dropFirst(2).sorted()[(times.count - 2) / 2]
+    let flopsPerEpoch = Double(trainer.split.train.count) * imageTrainingFLOPs(modelConfig)
+    // Time to target: the default run, validated every epoch; the first epoch from which
+    // validation R@1 stays 100 % both ways to the end, and the robustness figure at the end.
+    training = TrainingConfiguration()
+    let full = Trainer(model: modelConfig, training: training)
+    var history: [EpochReport] = []
+    let start = now()
+    let (model, summary) = full.train { history.append($0) }
+    let total = now() - start
+    let report = Evaluator.evaluate(model, split: full.split)
+    let held = history.lastIndex { ($0.valR1ImageToText ?? 0) < 1 || ($0.valR1TextToImage ?? 0) < 1 }.map { $0 + 1 } ?? 0
+    let targetEpoch = held < history.count ? history[held] : nil
+    print("sgemm 1024³ on \(training.threads) threads: \(f(double, 1)) GFLOP/s\n")
+    print(row(["measure", "value"]))
+    print(row(["---", "---"]))
+    print(row(["seconds per epoch (194 pairs, batch \(training.batchSize), augmentation on, no validation pass)", f(perEpoch, 4)]))
+    print(row(["training GFLOP/s (\(f(flopsPerEpoch / 1e9, 2)) GFLOP per epoch)", f(flopsPerEpoch / perEpoch / 1e9, 1)]))
+    print(row(["fraction of \(training.threads)-thread sgemm", f(flopsPerEpoch / perEpoch / 1e9 / double, 2)]))
+    print(row(["default run: \(training.epochs) epochs with a validation pass each, seconds", f(total, 1)]))
+    if let targetEpoch {
+        print(row(["epoch from which validation R@1 = 100 % both ways holds to the end", String(targetEpoch.epoch)]))
+        print(row(["time to that epoch, seconds", f(targetEpoch.elapsed, 1)]))
+    }
+    print(row(["robustness image→text R@1 at the end", f(report.robustness.amongAll.imageToText.r1, 4)]))
+    print(row(["final loss", f(summary.finalLoss, 4)]))
+
+default:
+    print("usage: nanovlm-bench sgemm | model | train")
+    exit(64)
+}
