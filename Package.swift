@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "NanoVLMService",
             dependencies: [
-                "NanoVLM", "HTTPServer", "ImageIO", "ShapesData",
+                "NanoVLM", "NanoTensor", "HTTPServer", "ImageIO", "ShapesData",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
