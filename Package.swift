@@ -55,7 +55,8 @@ let package = Package(
         .testTarget(name: "ShapesDataTests", dependencies: ["ShapesData", "ImageIO"]),
         .testTarget(
             name: "NanoVLMTests",
-            dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "ShapesData", "SafeTensors"]),
+            dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "ShapesData", "SafeTensors"],
+            exclude: ["reference_forward.py"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ImageIO", "ShapesData"]),
     ],

@@ -1,0 +1,56 @@
+import Foundation
+import XCTest
+
+@testable import NanoVLM
+
+/// A small configuration that trains in well under a second.
+func tinyConfiguration(seed: UInt64 = 0) -> ModelConfiguration {
+    var config = ModelConfiguration()
+    config.channels = [8, 8, 16, 16]
+    config.embeddingDim = 8
+    config.tokenDim = 8
+    config.seed = seed
+    return config
+}
+
+func temporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "nanovlm-tests-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Runs python3 with arguments; fails the test with its stderr when it fails.
+/// Fails (does not skip) when numpy/safetensors are missing, unless NANOVLM_SKIP_PYTHON=1.
+@discardableResult
+func runPython(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    let check = Process()
+    check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    check.arguments = ["python3", "-c", "import safetensors, numpy"]
+    check.standardError = FileHandle.nullDevice
+    try check.run()
+    check.waitUntilExit()
+    if check.terminationStatus != 0 {
+        if ProcessInfo.processInfo.environment["NANOVLM_SKIP_PYTHON"] == "1" {
+            throw XCTSkip("python3 with numpy and safetensors is missing and NANOVLM_SKIP_PYTHON=1")
+        }
+        XCTFail("needs python3 with numpy and safetensors: pip install numpy safetensors", file: file, line: line)
+        throw CheckpointError("python3 with numpy and safetensors is missing")
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    let errors = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    if process.terminationStatus != 0 {
+        XCTFail("python3 \(arguments.joined(separator: " ")) failed:\n\(String(decoding: errors, as: UTF8.self))", file: file, line: line)
+    }
+    return String(decoding: output, as: UTF8.self)
+}
+
+/// The directory of this test file (fixtures and scripts live beside it).
+let testDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
