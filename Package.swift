@@ -58,6 +58,9 @@ let package = Package(
             dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "ShapesData", "SafeTensors"],
             exclude: ["reference_forward.py"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(
+            name: "NanoVLMServiceTests",
+            dependencies: ["NanoVLMService", "HTTPServer", "NanoVLM", "ShapesData", "ImageIO"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ImageIO", "ShapesData"]),
     ],
     swiftLanguageModes: [.v5]

@@ -61,9 +61,12 @@ public final class ServiceAPI: Sendable {
     }
 }
 
-/// JSON responses with the service's encoder settings.
+/// JSON responses with the service's encoder settings: keys sorted so bodies are stable
+/// (readable diffs, cacheable), slashes unescaped so URLs read naturally.
 enum JSON {
     static func response<T: Encodable>(_ value: T, status: Int = 200) throws -> HTTPResponse {
-        try HTTPResponse.json(value, status: status)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return HTTPResponse.json([UInt8](try encoder.encode(value)), status: status)
     }
 }
