@@ -184,4 +184,33 @@ final class ServiceEndToEndTests: XCTestCase {
         XCTAssertEqual(try client.get("/healthz").status, 200)
         XCTAssertEqual(try client.get("/v1/search/images?q=red").status, 200)
     }
+
+    func testManyConcurrentClientsAllGetAnswers() throws {
+        let port = client.port
+        let lock = NSLock()
+        var statuses: [Int] = []
+        DispatchQueue.concurrentPerform(iterations: 64) { i in
+            let reply: Reply?
+            if i % 2 == 0 {
+                reply = try? RawHTTP.request(port: port, "GET", "/v1/search/images?q=red+circle&k=3")
+            } else {
+                reply = try? RawHTTP.request(
+                    port: port, "POST", "/v1/search/captions", headers: [("Content-Type", "image/png")],
+                    body: PNGs.canonical(i))
+            }
+            lock.lock()
+            statuses.append(reply?.status ?? -1)
+            lock.unlock()
+        }
+        XCTAssertEqual(statuses.count, 64)
+        XCTAssertEqual(Set(statuses), [200], "\(statuses)")
+    }
+
+    func testCaptionProbabilitiesAreASoftmaxOverAll243() throws {
+        let reply = try client.post("/v1/search/captions?k=243", contentType: "image/png", body: PNGs.canonical(42))
+        let results = try XCTUnwrap(try reply.object()["results"] as? [[String: Any]])
+        XCTAssertEqual(results.count, 243)
+        XCTAssertEqual(results.compactMap { $0["probability"] as? Double }.reduce(0, +), 1, accuracy: 1e-4)
+        XCTAssertEqual(Set(results.compactMap { $0["id"] as? Int }).count, 243)
+    }
 }
