@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "NanoVLMService",
             dependencies: [
-                "NanoVLM", "HTTPServer", "ImageIO", "ShapesData",
+                "NanoVLM", "NanoTensor", "HTTPServer", "ImageIO", "ShapesData",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
@@ -62,6 +62,9 @@ let package = Package(
             exclude: ["reference_forward.py"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "CommandLineTests"),
+        .testTarget(
+            name: "NanoVLMServiceTests",
+            dependencies: ["NanoVLMService", "HTTPServer", "NanoVLM", "ShapesData", "ImageIO"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ImageIO", "ShapesData"]),
         .testTarget(name: "DocsTests", dependencies: ["NanoVLMService"]),
     ],

@@ -1,0 +1,30 @@
+import HTTPServer
+import NanoTensor
+import NanoVLM
+
+/// `GET /v1/model` and `GET /v1/eval`.
+extension ServiceAPI {
+    func modelInfo(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
+        let model = try state.requireModel()
+        let encoder = model.index.model
+        let provenance = model.provenance
+        let training = provenance.summary.map {
+            ModelResponse.Training(epochs: $0.epochs, seconds: $0.seconds, finalLoss: $0.finalLoss, history: $0.history)
+        }
+        let body = ModelResponse(
+            architecture: .init(
+                imageEncoder: encoder.config.imageEncoder, textEncoder: encoder.config.textEncoder,
+                embeddingDim: encoder.dim, parameters: encoder.parameterCount),
+            temperature: encoder.temperature, seed: model.splitSeed,
+            weights: .init(source: provenance.source.rawValue, path: provenance.path, sha256: provenance.sha256),
+            training: training, metrics: provenance.metrics,
+            blas: .init(core: BLAS.coreName, threads: BLAS.threads), version: ServiceVersion.string)
+        return try JSON.response(body)
+    }
+
+    /// The SPEC §4 metrics computed now on the served model.
+    func evaluate(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
+        let model = try state.requireModel()
+        return try JSON.response(Evaluator.evaluate(model.index.model, split: model.split))
+    }
+}

@@ -1,0 +1,62 @@
+import HTTPServer
+import NanoVLM
+import ShapesData
+
+/// Text → image: `GET` and `POST /v1/search/images`.
+extension ServiceAPI {
+    func searchImagesGET(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
+        let model = try state.requireModel()
+        guard let text = request.queryValue("q") else {
+            throw APIError.badRequest("missing_parameter", "The query parameter q is required, e.g. ?q=pink+circle+top.")
+        }
+        let k = try QueryInputs.k(request.queryValue("k"))
+        let explain = try QueryInputs.flag(request.queryValue("explain"), name: "explain")
+        let parsed = try QueryInputs.parse(text, field: nil)
+        return try JSON.response(
+            SearchResponse(query: text, k: k, results: rankImages(model, parsed, k: k, explain: explain)))
+    }
+
+    func searchImagesPOST(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
+        let model = try state.requireModel()
+        let body = try JSONBody(request, allowed: ["q", "queries", "k", "explain"])
+        let k = try body.int("k").map { try QueryInputs.k($0) } ?? QueryInputs.defaultK
+        let explain = try body.bool("explain") ?? false
+        switch (try body.string("q"), try body.strings("queries", limit: QueryInputs.maxBatch)) {
+        case (let text?, nil):
+            let parsed = try QueryInputs.parse(text, field: "q")
+            return try JSON.response(
+                SearchResponse(query: text, k: k, results: rankImages(model, parsed, k: k, explain: explain)))
+        case (nil, let texts?):
+            let parsed = try texts.enumerated().map { try QueryInputs.parse($1, field: "queries[\($0)]") }
+            let entries = zip(texts, parsed).map { text, query in
+                BatchSearchResponse.Entry(query: text, results: rankImages(model, query, k: k, explain: explain))
+            }
+            return try JSON.response(BatchSearchResponse(k: k, queries: entries))
+        case (nil, nil):
+            throw APIError.badRequest(
+                "missing_field", "The body needs \"q\" (one query) or \"queries\" (a batch), e.g. {\"q\": \"pink circle top\"}.")
+        case (.some, .some):
+            throw APIError.badRequest("conflicting_fields", "Send either \"q\" or \"queries\", not both.")
+        }
+    }
+
+    /// The top `k` canonical images for a parsed query, optionally with explanations.
+    func rankImages(_ model: LoadedModel, _ query: ParsedQuery, k: Int, explain: Bool) -> [SearchHit] {
+        let index = model.index
+        return index.searchImages(tokens: query.tokens, k: k).enumerated().map { rank, hit in
+            var explanation: Explanation?
+            if explain {
+                let parts = index.explain(tokens: query.tokens, imageID: hit.index)
+                explanation = Explanation(
+                    words: zip(query.words, parts.words).map { Explanation.Word(word: $0, contribution: $1) },
+                    bias: parts.bias)
+            }
+            return SearchHit(
+                rank: rank + 1, id: hit.index, caption: Self.caption(hit.index), score: hit.score,
+                probability: hit.probability, imageURL: Self.imageURL(hit.index), explanation: explanation)
+        }
+    }
+
+    static func caption(_ id: Int) -> String { Pair(id: id)?.caption ?? "" }
+    static func imageURL(_ id: Int) -> String { "/v1/images/\(id).png" }
+}

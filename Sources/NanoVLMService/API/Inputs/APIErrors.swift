@@ -1,0 +1,42 @@
+import HTTPServer
+import ImageIO
+import ShapesData
+
+/// The service's HTTP errors, one constructor per kind, so codes stay consistent.
+enum APIError {
+    static func badRequest(_ code: String, _ message: String) -> HTTPError {
+        HTTPError(400, code: code, message: message)
+    }
+
+    static func notFound(_ message: String) -> HTTPError {
+        HTTPError(404, code: "not_found", message: message)
+    }
+
+    static func unsupportedMediaType(_ message: String) -> HTTPError {
+        HTTPError(415, code: "unsupported_media_type", message: message)
+    }
+
+    /// A query parser refusal; `field` (e.g. "queries[2]") prefixes the message when given.
+    static func query(_ error: QueryError, field: String?) -> HTTPError {
+        let code: String
+        switch error {
+        case .empty: code = "empty_query"
+        case .tooLong: code = "query_too_long"
+        case .unknownWord: code = "unknown_word"
+        case .tooManyWords: code = "too_many_words"
+        }
+        let prefix = field.map { "\($0): " } ?? ""
+        return badRequest(code, prefix + error.description)
+    }
+
+    /// A PNG that could not be used: 415 not a PNG, 413 too large, else 400.
+    static func image(_ error: PNGError) -> HTTPError {
+        switch error.kind {
+        case .notPNG: return HTTPError(415, code: "not_png", message: error.message)
+        case .tooLarge: return HTTPError(413, code: "image_too_large", message: error.message)
+        case .empty: return badRequest("empty_image", error.message)
+        case .truncated: return badRequest("truncated_png", error.message)
+        case .corrupt: return badRequest("corrupt_png", error.message)
+        }
+    }
+}

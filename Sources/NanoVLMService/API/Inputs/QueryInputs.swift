@@ -1,0 +1,48 @@
+import HTTPServer
+import ShapesData
+
+/// Parameters shared by the search endpoints.
+enum QueryInputs {
+    static let defaultK = 5
+    static let maxK = Dataset.count
+    /// Most queries in one batch search.
+    static let maxBatch = 64
+
+    /// `k` from a query string or form field: absent → 5, else an integer in 1…243.
+    static func k(_ text: String?, field: String = "k") throws -> Int {
+        guard let text else { return defaultK }
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+            throw kError(field, got: "\"\(text)\"")
+        }
+        return try k(value, field: field)
+    }
+
+    static func k(_ value: Int, field: String = "k") throws -> Int {
+        guard (1...maxK).contains(value) else { throw kError(field, got: String(value)) }
+        return value
+    }
+
+    static func kError(_ field: String, got: String) -> HTTPError {
+        APIError.badRequest("invalid_k", "\(field) must be an integer from 1 to \(maxK) (got \(got)).")
+    }
+
+    /// A boolean query parameter: absent → false; `true`, `1` or empty (`?explain`) → true.
+    static func flag(_ text: String?, name: String) throws -> Bool {
+        guard let text else { return false }
+        switch text.lowercased() {
+        case "", "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default:
+            throw APIError.badRequest("invalid_parameter", "\(name) must be true or false (got \"\(text)\").")
+        }
+    }
+
+    /// Parses a text query; errors name `field` when it is not the only query.
+    static func parse(_ text: String, field: String?) throws -> ParsedQuery {
+        do {
+            return try QueryParser.parse(text)
+        } catch let error as QueryError {
+            throw APIError.query(error, field: field)
+        }
+    }
+}

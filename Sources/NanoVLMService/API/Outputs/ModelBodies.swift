@@ -1,0 +1,95 @@
+import NanoVLM
+
+/// `GET /v1/model`.
+struct ModelResponse: Encodable {
+    struct Architecture: Encodable {
+        let imageEncoder: String
+        let textEncoder: String
+        let embeddingDim: Int
+        let parameters: Int
+        enum CodingKeys: String, CodingKey {
+            case imageEncoder = "image_encoder", textEncoder = "text_encoder", embeddingDim = "embedding_dim", parameters
+        }
+    }
+
+    struct Weights: Encodable {
+        let source: String
+        let path: String
+        let sha256: String?
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(source, forKey: .source)
+            try container.encode(path, forKey: .path)
+            try container.encode(sha256, forKey: .sha256)  // null, not absent, when unknown
+        }
+
+        enum CodingKeys: String, CodingKey { case source, path, sha256 }
+    }
+
+    struct Training: Encodable {
+        let epochs: Int
+        let seconds: Double
+        let finalLoss: Double
+        let history: [EpochReport]
+        enum CodingKeys: String, CodingKey { case epochs, seconds, finalLoss = "final_loss", history }
+    }
+
+    struct BLASInfo: Encodable {
+        let core: String
+        let threads: Int
+    }
+
+    let architecture: Architecture
+    let temperature: Double
+    let seed: UInt64
+    let weights: Weights
+    let training: Training?
+    let metrics: EvaluationReport
+    let blas: BLASInfo
+    let version: String
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(architecture, forKey: .architecture)
+        try container.encode(temperature, forKey: .temperature)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(weights, forKey: .weights)
+        try container.encode(training, forKey: .training)  // null for a file without a training record
+        try container.encode(metrics, forKey: .metrics)
+        try container.encode(blas, forKey: .blas)
+        try container.encode(version, forKey: .version)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case architecture, temperature, seed, weights, training, metrics, blas, version
+    }
+}
+
+/// One attribute of `POST /v1/classify`.
+struct AttributeResponse: Encodable {
+    let label: String
+    let probability: Float
+    let probabilities: [String: Float]
+}
+
+/// `GET /v1/images` entries.
+struct GalleryEntry: Encodable {
+    let id: Int
+    let caption: String
+    let colour: String
+    let shape: String
+    let position: String
+    let split: String
+}
+
+/// `POST /v1/embed/*`.
+struct EmbeddingResponse: Encodable {
+    let dim: Int
+    let embedding: [Float]
+}
+
+struct EmbeddingsResponse: Encodable {
+    let dim: Int
+    let embeddings: [[Float]]
+}

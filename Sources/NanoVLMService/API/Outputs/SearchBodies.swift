@@ -1,0 +1,58 @@
+/// One ranked result (SPEC §5, both search directions).
+struct SearchHit: Encodable {
+    let rank: Int
+    /// The pair's id; for ranked `candidates`, the candidate's position in the list.
+    let id: Int
+    let caption: String
+    /// Cosine similarity.
+    let score: Float
+    /// softmax(score / τ) over every candidate ranked.
+    let probability: Float
+    /// The canonical image of the pair; absent for free-text candidates.
+    let imageURL: String?
+    /// With `explain=true`: each query word's exact share of `score`.
+    let explanation: Explanation?
+
+    enum CodingKeys: String, CodingKey {
+        case rank, id, caption, score, probability, imageURL = "image_url", explanation
+    }
+}
+
+/// Per-word contributions plus one bias term that sum to the score.
+struct Explanation: Encodable {
+    struct Word: Encodable {
+        let word: String
+        let contribution: Float
+    }
+
+    let words: [Word]
+    let bias: Float
+}
+
+/// `{"query": ..., "k": n, "results": [...]}`.
+struct SearchResponse<Query: Encodable>: Encodable {
+    let query: Query
+    let k: Int
+    let results: [SearchHit]
+}
+
+/// What an image query was, echoed as the `query` of an image → text search.
+struct ImageQuery: Encodable {
+    let type = "image/png"
+    let bytes: Int
+    /// The texts ranked instead of the 243 captions, when given.
+    let candidates: [String]?
+
+    enum CodingKeys: String, CodingKey { case type, bytes, candidates }
+}
+
+/// `{"k": n, "queries": [{"query": "...", "results": [...]}, ...]}`.
+struct BatchSearchResponse: Encodable {
+    struct Entry: Encodable {
+        let query: String
+        let results: [SearchHit]
+    }
+
+    let k: Int
+    let queries: [Entry]
+}

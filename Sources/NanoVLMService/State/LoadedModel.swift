@@ -1,0 +1,41 @@
+import NanoVLM
+import ShapesData
+
+/// Where the served weights came from (SPEC §5, `GET /v1/model`).
+public struct Provenance: Sendable {
+    public enum Source: String, Sendable {
+        case trainedAtStartup = "trained at start-up"
+        case loadedFromFile = "loaded from file"
+    }
+
+    public var source: Source
+    /// The weights file: written after training, or read.
+    public var path: String
+    /// SHA-256 of the file's bytes; nil when training could not save the file.
+    public var sha256: String?
+    /// The training settings recorded with the weights (nil for a file without them).
+    public var training: TrainingConfiguration?
+    public var summary: TrainingSummary?
+    /// SPEC §4 metrics: from the file's metadata, else computed when loaded.
+    public var metrics: EvaluationReport
+}
+
+/// A model ready to serve: the index with both embedding tables, its provenance and the
+/// self-test figure. Immutable, so a request that took it keeps using it across a reload.
+public final class LoadedModel: Sendable {
+    public let index: RetrievalIndex
+    public let provenance: Provenance
+    /// Image → text R@1 of the 243 canonical images among the 243 captions.
+    public let galleryR1: Double
+    /// The seed of the train/validation split the model was trained with.
+    public let splitSeed: UInt64
+
+    public init(index: RetrievalIndex, provenance: Provenance, galleryR1: Double, splitSeed: UInt64) {
+        self.index = index
+        self.provenance = provenance
+        self.galleryR1 = galleryR1
+        self.splitSeed = splitSeed
+    }
+
+    public var split: Split { Dataset.split(seed: splitSeed) }
+}

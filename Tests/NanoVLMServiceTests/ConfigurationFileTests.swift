@@ -1,0 +1,37 @@
+import Foundation
+import XCTest
+
+@testable import NanoVLMService
+
+/// `config/nanovlm.json` must hold every setting with its built-in default (SPEC §7), so
+/// it can't drift from the code. Regenerate with `NANOVLM_REGENERATE_CONFIG=1 swift test
+/// --filter ConfigurationFileTests`.
+final class ConfigurationFileTests: XCTestCase {
+    static let path = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("config/nanovlm.json")
+
+    static func defaultsText() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(AppConfiguration()) + Data("\n".utf8)
+    }
+
+    func testCheckedInFileHoldsEveryDefault() throws {
+        if ProcessInfo.processInfo.environment["NANOVLM_REGENERATE_CONFIG"] == "1" {
+            try Self.defaultsText().write(to: Self.path)
+        }
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: Self.path.path), "missing \(Self.path.path)")
+        // Same values with the same JSON types, and nothing missing or extra.
+        XCTAssertEqual(try JSONValue.parse(data), try JSONValue.parse(try Self.defaultsText()))
+        let loaded = try AppConfiguration.load(path: Self.path.path, environment: [:])
+        XCTAssertEqual(loaded, AppConfiguration())
+    }
+
+    func testDefaultsServeOnEveryInterfacePort8080() {
+        let settings = AppConfiguration().server
+        XCTAssertEqual(settings.host, "0.0.0.0")
+        XCTAssertEqual(settings.port, 8080)
+        XCTAssertEqual(settings.adminToken, "")
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import HTTPServer
+import ImageIO
+import Logging
+import NanoVLM
+import ShapesData
+import XCTest
+
+@testable import NanoVLMService
+
+/// The API answered through the router, without a socket, on an untrained model: shapes,
+/// validation and error statuses don't depend on how well the model ranks.
+final class InProcessAPITests: XCTestCase {
+    static let loaded: LoadedModel = {
+        var configuration = AppConfiguration()
+        configuration.minGalleryR1 = 0
+        let model = DualEncoder(config: ModelConfiguration(), vocabularySize: Vocabulary.tokens.count)
+        // `prepare` with a zero floor cannot fail.
+        return (try? ModelLoader.prepare(
+            Checkpoint(model: model), source: .loadedFromFile, path: "untrained", configuration: configuration,
+            readiness: nil))!
+    }()
+
+    func makeAPI(ready: Bool, adminToken: String = "") -> ServiceAPI {
+        var configuration = AppConfiguration()
+        configuration.server.adminToken = adminToken
+        let state = ServiceState(configuration: configuration, logger: Logger(label: "test"))
+        if ready { state.install(Self.loaded) }
+        return ServiceAPI(state: state)
+    }
+
+    func json(_ response: HTTPResponse) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+    }
+
+    func errorCode(_ response: HTTPResponse) throws -> String? {
+        (try json(response)["error"] as? [String: Any])?["code"] as? String
+    }
+
+    func testModelEndpointsAnswer503WithRetryAfterBeforeReady() throws {
+        let api = makeAPI(ready: false)
+        for request in [
+            HTTPRequest(method: "GET", target: "/v1/search/images?q=red"),
+            HTTPRequest(method: "GET", target: "/v1/model"),
+            HTTPRequest(method: "POST", target: "/v1/classify", headers: ["Content-Type": "image/png"]),
+        ] {
+            let response = api.handle(request)
+            XCTAssertEqual(response.status, 503, request.path)
+            XCTAssertEqual(response.header("Retry-After"), "5")
+            XCTAssertEqual(try errorCode(response), "not_ready")
+        }
+        XCTAssertEqual(api.handle(HTTPRequest(method: "GET", target: "/healthz")).status, 200)
+        XCTAssertEqual(api.handle(HTTPRequest(method: "GET", target: "/readyz")).status, 503)
+        XCTAssertEqual(api.handle(HTTPRequest(method: "GET", target: "/v1/images")).status, 200)
+    }
+
+    func testKMustBeAnIntegerFrom1To243() throws {
+        let api = makeAPI(ready: true)
+        for k in ["0", "244", "abc", "1.5", "-3", ""] {
+            let response = api.handle(HTTPRequest(method: "GET", target: "/v1/search/images?q=red&k=\(k)"))
+            XCTAssertEqual(response.status, 400, "k=\(k)")
+            XCTAssertEqual(try errorCode(response), "invalid_k")
+        }
+        for k in [1, 243] {
+            let response = api.handle(HTTPRequest(method: "GET", target: "/v1/search/images?q=red&k=\(k)"))
+            XCTAssertEqual(response.status, 200)
+            XCTAssertEqual((try json(response)["results"] as? [Any])?.count, k)
+        }
+    }
+
+    func testStrictJSONBodiesNameTheField() throws {
+        let api = makeAPI(ready: true)
+        func post(_ body: String, type: String? = "application/json") -> HTTPResponse {
+            api.handle(
+                HTTPRequest(
+                    method: "POST", target: "/v1/search/images", headers: type.map { ["Content-Type": $0] } ?? [:],
+                    body: Array(body.utf8)))
+        }
+        XCTAssertEqual(post(#"{"q": "red"#).status, 400)
+        let unknown = post(#"{"q": "red", "limit": 3}"#)
+        XCTAssertEqual(unknown.status, 400)
+        XCTAssertTrue(String(decoding: unknown.body, as: UTF8.self).contains("limit"))
+        let wrongType = post(#"{"q": "red", "k": "3"}"#)
+        XCTAssertEqual(wrongType.status, 400)
+        XCTAssertTrue(String(decoding: wrongType.body, as: UTF8.self).contains("\\\"k\\\""))
+        XCTAssertEqual(post(#"{"k": 3}"#).status, 400)
+        XCTAssertEqual(post(#"["red"]"#).status, 400)
+        XCTAssertEqual(post(#"{"q": "red"}"#, type: "text/plain").status, 415)
+        XCTAssertEqual(post(#"{"q": "red"}"#, type: nil).status, 415)
+        let batch = "{\"queries\": [" + Array(repeating: "\"red\"", count: 65).joined(separator: ",") + "]}"
+        XCTAssertEqual(post(batch).status, 400)
+        XCTAssertEqual(post(#"{"q": "red", "queries": ["blue"]}"#).status, 400)
+        XCTAssertEqual(post(#"{"q": "red", "k": 2, "explain": true}"#).status, 200)
+    }
+
+    func testExplanationsSumToTheScore() throws {
+        let api = makeAPI(ready: true)
+        let response = api.handle(HTTPRequest(method: "GET", target: "/v1/search/images?q=pink+circle+top&k=10&explain=true"))
+        let results = try XCTUnwrap(try json(response)["results"] as? [[String: Any]])
+        XCTAssertEqual(results.count, 10)
+        for result in results {
+            let score = try XCTUnwrap(result["score"] as? Double)
+            let explanation = try XCTUnwrap(result["explanation"] as? [String: Any])
+            let words = try XCTUnwrap(explanation["words"] as? [[String: Any]])
+            XCTAssertEqual(words.compactMap { $0["word"] as? String }, ["pink", "circle", "top"])
+            let total = words.compactMap { $0["contribution"] as? Double }.reduce(0, +) + (explanation["bias"] as? Double ?? .nan)
+            XCTAssertEqual(total, score, accuracy: 1e-5)
+        }
+    }
+
+    func testAdminReloadIsAbsentWithoutATokenAndGuardedWithOne() throws {
+        XCTAssertEqual(makeAPI(ready: true).handle(HTTPRequest(method: "POST", target: "/v1/admin/reload")).status, 404)
+        let api = makeAPI(ready: true, adminToken: "s3cret")
+        let missing = api.handle(HTTPRequest(method: "POST", target: "/v1/admin/reload"))
+        XCTAssertEqual(missing.status, 401)
+        XCTAssertNotNil(missing.header("WWW-Authenticate"))
+        let wrong = api.handle(
+            HTTPRequest(method: "POST", target: "/v1/admin/reload", headers: ["Authorization": "Bearer s3cre"]))
+        XCTAssertEqual(wrong.status, 403)
+        XCTAssertTrue(ServiceAPI.constantTimeEquals("abc", "abc"))
+        XCTAssertFalse(ServiceAPI.constantTimeEquals("abc", "abd"))
+        XCTAssertFalse(ServiceAPI.constantTimeEquals("abc", "abcd"))
+        XCTAssertFalse(ServiceAPI.constantTimeEquals("", "a"))
+    }
+
+    func testGalleryImagesAreCacheableAndUnknownIdsAre404() throws {
+        let api = makeAPI(ready: false)
+        let image = api.handle(HTTPRequest(method: "GET", target: "/v1/images/17.png"))
+        XCTAssertEqual(image.status, 200)
+        XCTAssertEqual(image.header("Content-Type"), "image/png")
+        XCTAssertEqual(try PNGCodec.decode(image.body), Renderer.canonical(17))
+        let etag = try XCTUnwrap(image.header("ETag"))
+        let cached = api.handle(HTTPRequest(method: "GET", target: "/v1/images/17.png", headers: ["If-None-Match": etag]))
+        XCTAssertEqual(cached.status, 304)
+        for id in ["243", "-1", "abc", "+5", "99999999999999999999"] {
+            XCTAssertEqual(api.handle(HTTPRequest(method: "GET", target: "/v1/images/\(id).png")).status, 404, id)
+        }
+    }
+}
