@@ -31,17 +31,17 @@ public enum Conv2D {
     /// - Parameters:
     ///   - output: (B, OH, OW, O), overwritten.
     ///   - columns: (B·OH·OW, 9·C), overwritten; the backward needs it.
-    ///   - packedWeight: (O, 3, 3, C), overwritten; the backward needs it.
+    ///   - packedWeight: (O, 3, 3, C): `pack(weight)`, made by the caller (once per weight
+    ///     version, so inference doesn't re-pack); the backward needs it.
     ///   - input: (B, H, W, C).
-    ///   - weight: (O, C, 3, 3); bias: (O).
+    ///   - bias: (O).
     public static func forward(
-        output: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>, packedWeight: UnsafeMutablePointer<Float>,
-        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>, packedWeight: UnsafePointer<Float>,
+        input: UnsafePointer<Float>, bias: UnsafePointer<Float>,
         batch: Int, height: Int, width: Int, inChannels: Int, outChannels: Int
     ) {
         let rows = batch * outputSide(height) * outputSide(width)
         let k = inChannels * 9
-        pack(packedWeight, weight, inChannels: inChannels, outChannels: outChannels)
         im2col(columns, input, batch: batch, height: height, width: width, channels: inChannels)
         // Start from the bias in every row, then (rows, O) += (rows, K) · (O, K)ᵀ.
         for r in 0..<rows { (output + r * outChannels).update(from: bias, count: outChannels) }

@@ -40,7 +40,7 @@ final class ContrastiveStep {
     func run(count: Int) -> Float {
         let p = model.parameters.pointer
         let d = model.dim
-        model.imageEncoder.forward(images, parameters: p, count: count)
+        model.imageEncoder.forward(images, parameters: p, version: model.parameterVersion, count: count)
         model.textEncoder.forward(texts, parameters: p, count: count)
         let scale = model.scale
         let loss = InfoNCE.forward(

@@ -12,6 +12,16 @@ public final class DualEncoder: @unchecked Sendable {
     public let parameters: FloatBuffer
     let imageEncoder: ImageEncoder
     let textEncoder: TextEncoder
+    /// Bumped whenever `parameters` change (each training step), so cached packed weights
+    /// are rebuilt; constant while serving.
+    public private(set) var parameterVersion = 0
+    /// Single-item inference scratch, one per concurrent caller.
+    private lazy var imagePool = WorkspacePool { [imageEncoder] in
+        ImageEncoder.Workspace(encoder: imageEncoder, batch: 1, training: false)
+    }
+    private lazy var textPool = WorkspacePool { [textEncoder] in
+        TextEncoder.Workspace(encoder: textEncoder, batch: 1, maxLength: DualEncoder.maxSequenceLength, training: false)
+    }
 
     /// Longest token sequence the text encoder takes: [CLS] plus up to 15 words.
     public static let maxSequenceLength = 16
@@ -35,7 +45,13 @@ public final class DualEncoder: @unchecked Sendable {
         }
         imageEncoder = ImageEncoder(config: config, layout: layout)
         textEncoder = TextEncoder(config: config, layout: layout, vocabularySize: vocabularySize)
+        // Create the pools now: lazy initialisation is not thread-safe.
+        _ = imagePool
+        _ = textPool
     }
+
+    /// Call after changing `parameters` in place.
+    public func parametersChanged() { parameterVersion &+= 1 }
 
     public var parameterCount: Int { layout.count }
     public var dim: Int { config.embeddingDim }
@@ -47,7 +63,9 @@ public final class DualEncoder: @unchecked Sendable {
     }
 
     /// τ in force: the configured one, or 1/exp(logit_scale).
-    public var temperature: Double { 1 / Double(scale) }
+    public var temperature: Double {
+        layout.entry("logit_scale") == nil ? config.temperature : 1 / Double(scale)
+    }
 
     /// He-uniform convolution and projection weights (bound √(6 / fan_in)), zero biases,
     /// N(0, 1) token embeddings, LayerNorm weight 1 and bias 0, logit_scale = ln(1/τ).
@@ -81,8 +99,27 @@ public final class DualEncoder: @unchecked Sendable {
 
     // MARK: Inference
 
+    /// Embeds one 32×32 image with pooled scratch: no allocation but the result.
+    public func embed(image: RGBImage) -> [Float] {
+        imagePool.with { ws in
+            loadImages([image][...], into: ws)
+            imageEncoder.forward(ws, parameters: parameters.pointer, version: parameterVersion, count: 1)
+            return Array(UnsafeBufferPointer(start: ws.output.pointer, count: dim))
+        }
+    }
+
+    /// Embeds one token sequence (vocabulary indices without [CLS]) with pooled scratch.
+    public func embed(tokens: [Int]) -> [Float] {
+        textPool.with { ws in
+            ws.set(row: 0, words: Array(tokens.prefix(Self.maxSequenceLength - 1)))
+            textEncoder.forward(ws, parameters: parameters.pointer, count: 1)
+            return Array(UnsafeBufferPointer(start: ws.output.pointer, count: dim))
+        }
+    }
+
     /// Embeds images (any count) in chunks; returns (N, D) unit rows.
     public func embed(images: [RGBImage], chunk: Int = 64) -> [Float] {
+        if images.count == 1 { return embed(image: images[0]) }
         var out = [Float](repeating: 0, count: images.count * dim)
         guard !images.isEmpty else { return out }
         let ws = ImageEncoder.Workspace(encoder: imageEncoder, batch: min(chunk, images.count), training: false)
@@ -90,7 +127,7 @@ public final class DualEncoder: @unchecked Sendable {
         while start < images.count {
             let n = min(ws.batch, images.count - start)
             loadImages(images[start..<(start + n)], into: ws)
-            imageEncoder.forward(ws, parameters: parameters.pointer, count: n)
+            imageEncoder.forward(ws, parameters: parameters.pointer, version: parameterVersion, count: n)
             out.withUnsafeMutableBufferPointer { o in
                 guard let base = o.baseAddress else { return }
                 (base + start * dim).update(from: ws.output.pointer, count: n * dim)
@@ -102,6 +139,7 @@ public final class DualEncoder: @unchecked Sendable {
 
     /// Embeds token sequences (vocabulary indices without [CLS]); returns (N, D) unit rows.
     public func embed(tokenSequences: [[Int]], chunk: Int = 256) -> [Float] {
+        if tokenSequences.count == 1 { return embed(tokens: tokenSequences[0]) }
         var out = [Float](repeating: 0, count: tokenSequences.count * dim)
         guard !tokenSequences.isEmpty else { return out }
         let maxLength = min(Self.maxSequenceLength, (tokenSequences.map(\.count).max() ?? 0) + 1)

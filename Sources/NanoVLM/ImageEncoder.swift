@@ -35,6 +35,8 @@ struct ImageEncoder {
         let output: FloatBuffer, norms: FloatBuffer  // (B, D) L2-normalised embeddings
         let gradients: [FloatBuffer]  // mirrors activations[1...5]; index i ↔ activations[i]
         let dNormed: FloatBuffer, dColumns: FloatBuffer, dPackedWeight: FloatBuffer
+        /// The model parameter version the packed weights were made from (-1: none).
+        var packedVersion = -1
 
         init(encoder: ImageEncoder, batch: Int, training: Bool) {
             self.batch = batch
@@ -59,12 +61,20 @@ struct ImageEncoder {
 
     /// Embeds the `count` (≤ workspace.batch) images already in `workspace.activations[0]`
     /// into `workspace.output` (count, D).
-    func forward(_ ws: Workspace, parameters p: UnsafePointer<Float>, count: Int) {
+    /// `version` identifies the parameter values: packed weights are reused while it is
+    /// unchanged (inference), and re-packed when it changes (every training step).
+    func forward(_ ws: Workspace, parameters p: UnsafePointer<Float>, version: Int, count: Int) {
         let w = widths, s = sides
+        if ws.packedVersion != version {
+            for i in 0..<5 {
+                Conv2D.pack(ws.packedWeights[i].pointer, p + weightOffsets[i], inChannels: w[i], outChannels: w[i + 1])
+            }
+            ws.packedVersion = version
+        }
         for i in 0..<5 {
             Conv2D.forward(
                 output: ws.activations[i + 1].pointer, columns: ws.columns[i].pointer,
-                packedWeight: ws.packedWeights[i].pointer, input: ws.activations[i].pointer, weight: p + weightOffsets[i], bias: p + biasOffsets[i],
+                packedWeight: ws.packedWeights[i].pointer, input: ws.activations[i].pointer, bias: p + biasOffsets[i],
                 batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
             if i < 4 {
                 let out = ws.activations[i + 1].pointer

@@ -83,6 +83,7 @@ public final class Trainer {
                     parameters: model.parameters.pointer, gradients: step.gradients.pointer,
                     firstMoment: m.pointer, secondMoment: v.pointer, count: model.parameterCount)
                 if let logitScale { model.parameters[logitScale] = min(model.parameters[logitScale], maxLogitScale) }
+                model.parametersChanged()
             }
             var report = EpochReport(
                 epoch: epoch, loss: lossSum / Double(batchCount), valR1ImageToText: nil, valR1TextToImage: nil,

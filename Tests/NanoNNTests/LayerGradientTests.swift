@@ -16,15 +16,17 @@ final class LayerGradientTests: XCTestCase {
         func run(_ x: [Float], _ wt: [Float], _ bs: [Float]) -> Double {
             let out = FloatBuffer(count: b * oh * ow * o), cols = FloatBuffer(count: columnCount)
             let packed = FloatBuffer(count: wt.count)
+            Conv2D.pack(packed.pointer, wt, inChannels: c, outChannels: o)
             Conv2D.forward(
-                output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: x, weight: wt, bias: bs,
+                output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: x, bias: bs,
                 batch: b, height: h, width: w, inChannels: c, outChannels: o)
             return weightedSum(out.pointer, r)
         }
         let out = FloatBuffer(count: b * oh * ow * o), cols = FloatBuffer(count: columnCount)
         let packed = FloatBuffer(count: weight.count)
+        Conv2D.pack(packed.pointer, weight, inChannels: c, outChannels: o)
         Conv2D.forward(
-            output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: input, weight: weight, bias: bias,
+            output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: input, bias: bias,
             batch: b, height: h, width: w, inChannels: c, outChannels: o)
         let dx = FloatBuffer(count: input.count), dw = FloatBuffer(count: weight.count)
         let db = FloatBuffer(count: o), dcols = FloatBuffer(count: columnCount)
@@ -47,8 +49,9 @@ final class LayerGradientTests: XCTestCase {
         let out = FloatBuffer(count: 2 * 2 * o)
         let cols = FloatBuffer(count: Conv2D.columnCount(batch: b, height: h, width: w, inChannels: c))
         let packed = FloatBuffer(count: weight.count)
+        Conv2D.pack(packed.pointer, weight, inChannels: c, outChannels: o)
         Conv2D.forward(
-            output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: input, weight: weight, bias: bias,
+            output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: input, bias: bias,
             batch: b, height: h, width: w, inChannels: c, outChannels: o)
         var worst: Float = 0
         for y in 0..<2 {

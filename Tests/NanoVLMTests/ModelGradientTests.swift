@@ -40,7 +40,11 @@ final class ModelGradientTests: XCTestCase {
                     minimumCheckedFraction: entry.name.contains("convs") ? 0 : 0.5
                 ) { probe in
                     model.parameters.copy(from: probe, at: entry.offset)
-                    defer { model.parameters.copy(from: values, at: entry.offset) }
+                    model.parametersChanged()
+                    defer {
+                        model.parameters.copy(from: values, at: entry.offset)
+                        model.parametersChanged()
+                    }
                     let loss = Double(step.run(count: batch))
                     return reluMask(step) == baselineMask ? loss : nil
                 }
