@@ -136,6 +136,7 @@ final class LiveServerTests: XCTestCase {
         try connection.send("HEAD /info HTTP/1.1\r\nHost: x\r\n\r\n")
         let head = try connection.readResponse(bodyExpected: false)
         XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.headers["content-length"], String("HEAD /info q=".utf8.count), "HEAD tells the length of the body it would have")
         try connection.send("GET /info HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(try connection.readResponse().text, "GET /info q=", "no stray body bytes after HEAD")
     }

@@ -73,9 +73,8 @@ public final class Router: Sendable {
             FileHandle.standardError.write(Data(line.utf8))
             response = HTTPError.internalError.response
         }
-        if method == "HEAD" {
-            response.body = []
-        }
+        // HEAD keeps the GET's body: libmicrohttpd sends only the headers for a HEAD request,
+        // with the Content-Length the GET would have.
         return (response, route.pattern)
     }
 

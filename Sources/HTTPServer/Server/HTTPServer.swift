@@ -57,12 +57,13 @@ public final class HTTPServer: @unchecked Sendable {
         var (socketAddress, family) = try Self.resolve(host: config.host, port: config.port, display: address)
 
         var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_ITC.rawValue
+        // poll, not epoll: with a thread pool and epoll, libmicrohttpd 0.9.75's
+        // MHD_quiesce_daemon removes the listen socket from each worker's epoll set while the
+        // worker may be doing the same, and the loser aborts the process ("Failed to remove
+        // listen FD from epoll set") — seen here during a graceful stop under load.
+        flags |= MHD_USE_POLL.rawValue
         if config.threads == 0 {
-            flags |= MHD_USE_THREAD_PER_CONNECTION.rawValue | MHD_USE_POLL.rawValue
-        } else if MHD_is_feature_supported(.FEATURE_EPOLL) == .YES {
-            flags |= MHD_USE_EPOLL.rawValue
-        } else {
-            flags |= MHD_USE_POLL.rawValue
+            flags |= MHD_USE_THREAD_PER_CONNECTION.rawValue
         }
         if family == AF_INET6 {
             flags |= (config.host == "::" ? MHD_USE_DUAL_STACK.rawValue : MHD_USE_IPv6.rawValue)

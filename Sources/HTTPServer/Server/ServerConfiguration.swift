@@ -6,7 +6,7 @@ public struct ServerConfiguration: Sendable {
     public var port: Int = 8080
     /// Bodies larger than this get 413 without being read to the end.
     public var maxBodyBytes: Int = 4 << 20
-    /// Worker threads, each running its own epoll loop over its share of the
+    /// Worker threads, each running its own poll loop over its share of the
     /// connections (libmicrohttpd's thread pool). Handlers run on these threads, so
     /// this is also the number of requests computed at once. 0 selects one thread per
     /// connection instead (no head-of-line blocking behind a slow handler, at the cost
