@@ -52,14 +52,33 @@ public final class RetrievalIndex: Sendable {
     }
 
     /// The top `k` of `scores` by score descending, ties by index, with softmax(score/τ)
-    /// probabilities over all of them.
+    /// probabilities over all of them. Small k (the usual case) keeps a sorted top list
+    /// instead of sorting every candidate.
     public func rank(_ scores: [Float], k: Int) -> [Hit] {
+        let n = scores.count
+        let k = min(max(0, k), n)
         let scale = model.scale
         let maximum = scores.max() ?? 0
         var sum: Float = 0
         for s in scores { sum += expf(scale * (s - maximum)) }
-        let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
-        return order.prefix(max(0, k)).map { i in
+        @inline(__always) func before(_ a: Int, _ b: Int) -> Bool {
+            scores[a] > scores[b] || (scores[a] == scores[b] && a < b)
+        }
+        var order: [Int]
+        if k <= 32 {
+            order = []
+            order.reserveCapacity(k + 1)
+            for i in 0..<n {
+                guard order.count < k || before(i, order[order.count - 1]) else { continue }
+                var at = order.count
+                while at > 0 && before(i, order[at - 1]) { at -= 1 }
+                order.insert(i, at: at)
+                if order.count > k { order.removeLast() }
+            }
+        } else {
+            order = Array(scores.indices.sorted(by: before).prefix(k))
+        }
+        return order.map { i in
             Hit(index: i, score: scores[i], probability: expf(scale * (scores[i] - maximum)) / sum)
         }
     }

@@ -65,6 +65,11 @@ public final class ServiceAPI: Sendable {
 /// (readable diffs, cacheable), slashes unescaped so URLs read naturally.
 enum JSON {
     static func response<T: Encodable>(_ value: T, status: Int = 200) throws -> HTTPResponse {
+        if let fast = value as? FastJSON {
+            var writer = JSONWriter()
+            fast.write(to: &writer)
+            return HTTPResponse.json(writer.bytes, status: status)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return HTTPResponse.json([UInt8](try encoder.encode(value)), status: status)

@@ -1,0 +1,153 @@
+/// Writes JSON straight into bytes, for the response shapes on the hot path (search
+/// results), where `JSONEncoder` costs more than the model. Keys are written in sorted
+/// order, so the output is byte-for-byte what `JSONEncoder` with `.sortedKeys` and
+/// `.withoutEscapingSlashes` writes.
+struct JSONWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
+
+    mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func key(_ name: StaticString) {
+        raw("\"")
+        raw(name)
+        raw("\":")
+    }
+
+    mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case 0x0A: raw("\\n")
+            case 0x0D: raw("\\r")
+            case 0x09: raw("\\t")
+            case 0x08: raw("\\b")
+            case 0x0C: raw("\\f")
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                raw("\\u00")
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0xF)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func int(_ value: Int) { bytes.append(contentsOf: String(value).utf8) }
+
+    /// Shortest round-trip form, as `JSONEncoder` writes a Float.
+    mutating func float(_ value: Float) {
+        guard value.isFinite else { return raw("null") }
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    mutating func comma() { bytes.append(UInt8(ascii: ",")) }
+}
+
+/// A body that writes itself without `JSONEncoder`.
+protocol FastJSON {
+    func write(to json: inout JSONWriter)
+}
+
+extension SearchHit: FastJSON {
+    func write(to json: inout JSONWriter) {
+        json.raw("{")
+        json.key("caption")
+        json.string(caption)
+        if let explanation {
+            json.raw(",")
+            json.key("explanation")
+            json.raw("{")
+            json.key("bias")
+            json.float(explanation.bias)
+            json.raw(",")
+            json.key("words")
+            json.raw("[")
+            for (i, word) in explanation.words.enumerated() {
+                if i > 0 { json.comma() }
+                json.raw("{")
+                json.key("contribution")
+                json.float(word.contribution)
+                json.raw(",")
+                json.key("word")
+                json.string(word.word)
+                json.raw("}")
+            }
+            json.raw("]}")
+        }
+        json.raw(",")
+        json.key("id")
+        json.int(id)
+        if let imageURL {
+            json.raw(",")
+            json.key("image_url")
+            json.string(imageURL)
+        }
+        json.raw(",")
+        json.key("probability")
+        json.float(probability)
+        json.raw(",")
+        json.key("rank")
+        json.int(rank)
+        json.raw(",")
+        json.key("score")
+        json.float(score)
+        json.raw("}")
+    }
+}
+
+extension Array: FastJSON where Element == SearchHit {
+    func write(to json: inout JSONWriter) {
+        json.raw("[")
+        for (i, hit) in enumerated() {
+            if i > 0 { json.comma() }
+            hit.write(to: &json)
+        }
+        json.raw("]")
+    }
+}
+
+extension SearchResponse: FastJSON where Query == String {
+    func write(to json: inout JSONWriter) {
+        json.raw("{")
+        json.key("k")
+        json.int(k)
+        json.raw(",")
+        json.key("query")
+        json.string(query)
+        json.raw(",")
+        json.key("results")
+        results.write(to: &json)
+        json.raw("}")
+    }
+}
+
+extension BatchSearchResponse: FastJSON {
+    func write(to json: inout JSONWriter) {
+        json.raw("{")
+        json.key("k")
+        json.int(k)
+        json.raw(",")
+        json.key("queries")
+        json.raw("[")
+        for (i, entry) in queries.enumerated() {
+            if i > 0 { json.comma() }
+            json.raw("{")
+            json.key("query")
+            json.string(entry.query)
+            json.raw(",")
+            json.key("results")
+            entry.results.write(to: &json)
+            json.raw("}")
+        }
+        json.raw("]}")
+    }
+}
