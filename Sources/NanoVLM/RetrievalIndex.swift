@@ -33,22 +33,35 @@ public final class RetrievalIndex: Sendable {
         public let probability: Float
     }
 
-    /// Scores of one query against (N, D) candidates.
+    /// Scores of one query against (N, D) candidates: N dot products, 8 lanes at a time.
     public func scores(query: [Float], candidates: [Float]) -> [Float] {
         let d = dim, n = candidates.count / d
-        var out = [Float](repeating: 0, count: n)
-        candidates.withUnsafeBufferPointer { c in
-            query.withUnsafeBufferPointer { q in
-                guard let cb = c.baseAddress, let qb = q.baseAddress else { return }
-                for i in 0..<n {
-                    var s: Float = 0
-                    let row = cb + i * d
-                    for j in 0..<d { s += row[j] * qb[j] }
-                    out[i] = s
+        let lanes = d / 8 * 8
+        return [Float](unsafeUninitializedCapacity: n) { out, initialised in
+            candidates.withUnsafeBufferPointer { c in
+                query.withUnsafeBufferPointer { q in
+                    guard let cb = c.baseAddress, let qb = q.baseAddress, let ob = out.baseAddress else { return }
+                    for i in 0..<n {
+                        let row = cb + i * d
+                        var acc = SIMD8<Float>()
+                        var j = 0
+                        while j < lanes {
+                            let a = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                            let b = UnsafeRawPointer(qb + j).loadUnaligned(as: SIMD8<Float>.self)
+                            acc = acc.addingProduct(a, b)
+                            j += 8
+                        }
+                        var s = acc.sum()
+                        while j < d {
+                            s += row[j] * qb[j]
+                            j += 1
+                        }
+                        ob[i] = s
+                    }
                 }
             }
+            initialised = n
         }
-        return out
     }
 
     /// The top `k` of `scores` by score descending, ties by index, with softmax(score/τ)

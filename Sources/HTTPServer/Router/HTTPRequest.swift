@@ -21,7 +21,7 @@ public struct HTTPRequest: Sendable {
         self.query = query
         var lowered: [String: String] = [:]
         for (name, value) in headers {
-            let key = name.lowercased()
+            let key = name.asciiLowercased
             if let existing = lowered[key] {
                 lowered[key] = existing + ", " + value
             } else {
@@ -51,7 +51,7 @@ public struct HTTPRequest: Sendable {
 
     /// The header's value; the name is case-insensitive.
     public func header(_ name: String) -> String? {
-        headers[name.lowercased()]
+        headers[name.asciiLowercased]
     }
 
     /// The media type of `Content-Type`, lowercased, without parameters.
@@ -65,7 +65,7 @@ enum MediaType {
     /// `"Multipart/Form-Data; boundary=x"` → `"multipart/form-data"`; nil when empty.
     static func essence(of value: String) -> String? {
         let type = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        let trimmed = type.trimmingWhitespace().lowercased()
+        let trimmed = type.trimmingWhitespace().asciiLowercased
         return trimmed.isEmpty ? nil : trimmed
     }
 }

@@ -15,8 +15,8 @@ public struct HTTPResponse: Sendable {
 
     /// The first value of a header (case-insensitive name).
     public func header(_ name: String) -> String? {
-        let wanted = name.lowercased()
-        return headers.first { $0.name.lowercased() == wanted }?.value
+        let wanted = name.asciiLowercased
+        return headers.first { $0.name.asciiLowercased == wanted }?.value
     }
 
     /// Already-encoded JSON bytes with `Content-Type: application/json`.

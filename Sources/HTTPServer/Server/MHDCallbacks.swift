@@ -44,7 +44,7 @@ enum MHDCallbacks {
     static let collectHeader: MHD_KeyValueIterator = { cls, _, key, value in
         guard let cls, let key else { return .YES }
         let headers = cls.assumingMemoryBound(to: [String: String].self)
-        let name = String(cString: key).lowercased()
+        let name = String(cString: key).asciiLowercased
         let text = value.map { String(cString: $0) } ?? ""
         if let existing = headers.pointee[name] {
             headers.pointee[name] = existing + ", " + text

@@ -24,8 +24,10 @@ public struct ServerConfiguration: Sendable {
     public var connectionTimeoutSeconds: Int = 30
     public var connectionLimit: Int = 1024
     public var perIPConnectionLimit: Int = 256
-    /// Per-connection memory for request headers and read buffers.
-    public var connectionMemoryBytes: Int = 64 * 1024
+    /// Per-connection memory for request headers and read buffers. libmicrohttpd clears
+    /// part of it for every request on a kept-alive connection, so it is kept small (16 KiB
+    /// holds any reasonable request head; bodies are buffered outside it).
+    public var connectionMemoryBytes: Int = 16 * 1024
     /// Lets libmicrohttpd print its own diagnostics (client protocol errors, accept
     /// failures) to stderr.
     public var logLibraryErrors: Bool = false
@@ -33,7 +35,7 @@ public struct ServerConfiguration: Sendable {
     public init(
         host: String = "0.0.0.0", port: Int = 8080, maxBodyBytes: Int = 4 << 20, threads: Int = 2,
         connectionTimeoutSeconds: Int = 30, connectionLimit: Int = 1024, perIPConnectionLimit: Int = 256,
-        connectionMemoryBytes: Int = 64 * 1024, logLibraryErrors: Bool = false
+        connectionMemoryBytes: Int = 16 * 1024, logLibraryErrors: Bool = false
     ) {
         self.host = host
         self.port = port

@@ -109,7 +109,7 @@ final class ServerCore: @unchecked Sendable {
         guard let mhdResponse = created else { return .NO }
         defer { MHD_destroy_response(mhdResponse) }
         for (name, value) in response.headers {
-            switch name.lowercased() {
+            switch name.asciiLowercased {
             case "content-length", "transfer-encoding", "date":
                 continue  // MHD writes these itself
             default:
