@@ -554,7 +554,8 @@ footer a { color: var(--accent); }
     fact(dl, 'encoders', (arch.image_encoder || '?') + ' image · ' + (arch.text_encoder || '?') + ' text');
     fact(dl, 'parameters', typeof arch.parameters === 'number' ? arch.parameters.toLocaleString('en') : arch.parameters);
     fact(dl, 'embedding dim', arch.embedding_dim);
-    fact(dl, 'temperature τ', m.temperature);
+    // τ is stored as a 32-bit float: show it as written (0.07), not as 0.0700000006…
+    fact(dl, 'temperature τ', typeof m.temperature === 'number' ? Number(m.temperature.toPrecision(6)) : m.temperature);
     fact(dl, 'seed', m.seed);
     fact(dl, 'weights', w.source + (w.path ? ' (' + w.path + ')' : ''));
     fact(dl, 'sha-256', w.sha256);
@@ -785,16 +786,30 @@ footer a { color: var(--accent); }
       seen.observe($('pca'));
     }
   }
+  // `/readyz?verbose` answers {"status": "ready" | "not_ready" | "failed", "stage": ...,
+  // "checks": [{"name", "state", "detail"?, "epoch"?, "epochs"?}]}: 200 once ready, else 503.
+  var STAGES = { starting: 'starting', loading: 'loading the weights', training: 'training',
+    embedding: 'embedding the gallery', self_test: 'self-testing', failed: 'start-up failed' };
+  function warmingUp(body) {
+    if (!body || !body.stage) return 'warming up…';
+    var text = STAGES[body.stage] || body.stage.replace(/_/g, ' ');
+    (body.checks || []).forEach(function (c) {
+      if (typeof c.epoch === 'number' && typeof c.epochs === 'number') text += ', epoch ' + c.epoch + ' of ' + c.epochs;
+    });
+    return body.status === 'failed' ? text : text + '…';
+  }
   async function checkReady() {
     var pill = $('status');
     try {
-      var response = await fetch('/readyz');
+      var response = await fetch('/readyz?verbose');
       if (response.ok) {
         pill.textContent = 'ready'; pill.className = 'ready';
         loadInside();
         return;
       }
-      pill.textContent = 'warming up…'; pill.className = 'waiting';
+      var body = null;
+      try { body = await response.json(); } catch (e) { body = null; }
+      pill.textContent = warmingUp(body); pill.className = 'waiting';
     } catch (e) {
       pill.textContent = 'offline'; pill.className = 'waiting';
     }
