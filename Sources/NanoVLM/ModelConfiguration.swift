@@ -58,7 +58,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
 
 /// How to train (SPEC §3, §6).
 public struct TrainingConfiguration: Codable, Equatable, Sendable {
-    public var epochs: Int = 200
+    public var epochs: Int = 300
     public var batchSize: Int = 64
     public var learningRate: Double = 5e-3
     /// `constant` (SPEC's fixed rate) or `cosine` (decays to `minLearningRate` by the last epoch).

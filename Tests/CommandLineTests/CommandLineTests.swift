@@ -78,7 +78,7 @@ final class CommandLineTests: XCTestCase {
         print("robustness image→text R@1: \(robust) (target ≥ 0.99)")
         XCTAssertGreaterThanOrEqual(robust, 0.99)
         let history = try XCTUnwrap((output["training"] as? [String: Any])?["history"] as? [[String: Any]])
-        XCTAssertEqual(history.count, 200)
+        XCTAssertEqual(history.count, 300)
         for epoch in history.suffix(10) {
             XCTAssertEqual(epoch["val_r1_image_to_text"] as? Double, 1.0, "held at epoch \(epoch["epoch"] ?? "?")")
             XCTAssertEqual(epoch["val_r1_text_to_image"] as? Double, 1.0, "held at epoch \(epoch["epoch"] ?? "?")")
