@@ -1,3 +1,4 @@
+import Dispatch
 import ImageIO
 import NanoNN
 import NanoTensor
@@ -5,21 +6,38 @@ import NanoTensor
 /// One forward and backward pass of both encoders and the symmetric InfoNCE loss over a
 /// batch of matched pairs. Owns every buffer it needs, allocated once for the largest
 /// batch; the training loop allocates nothing per step.
+///
+/// The image encoder — nearly all the work — runs data-parallel: the batch is cut into
+/// `parallelism` shards, each encoded and back-propagated on its own thread with
+/// single-threaded BLAS (small matrices parallelise better across the batch than inside
+/// sgemm), and the loss sees all embeddings at once. Shard gradients are summed in a fixed
+/// order, so a run is deterministic for a given `parallelism`.
 final class ContrastiveStep {
     let model: DualEncoder
     let batch: Int
+    let parallelism: Int
     let gradients: FloatBuffer
-    let images: ImageEncoder.Workspace
+    /// One image workspace per shard.
+    let shards: [ImageEncoder.Workspace]
+    /// Gradients of shards 1…; shard 0 accumulates straight into `gradients`.
+    let shardGradients: [FloatBuffer]
     let texts: TextEncoder.Workspace
+    let imageEmbeddings: FloatBuffer  // (B, D), all shards' outputs
     let similarities: FloatBuffer, rowProbabilities: FloatBuffer, columnProbabilities: FloatBuffer
     let dLogits: FloatBuffer, dImage: FloatBuffer, dText: FloatBuffer
 
-    init(model: DualEncoder, batch: Int, maxLength: Int = 4) {
+    init(model: DualEncoder, batch: Int, maxLength: Int = 4, parallelism: Int = 1) {
         self.model = model
         self.batch = batch
+        self.parallelism = max(1, min(parallelism, batch))
         gradients = FloatBuffer(count: model.parameterCount)
-        images = ImageEncoder.Workspace(encoder: model.imageEncoder, batch: batch, training: true)
+        let shardSize = (batch + self.parallelism - 1) / self.parallelism
+        shards = (0..<self.parallelism).map { _ in
+            ImageEncoder.Workspace(encoder: model.imageEncoder, batch: shardSize, training: true)
+        }
+        shardGradients = (1..<self.parallelism).map { _ in FloatBuffer(count: model.parameterCount) }
         texts = TextEncoder.Workspace(encoder: model.textEncoder, batch: batch, maxLength: maxLength, training: true)
+        imageEmbeddings = FloatBuffer(count: batch * model.dim)
         similarities = FloatBuffer(count: batch * batch)
         rowProbabilities = FloatBuffer(count: batch * batch)
         columnProbabilities = FloatBuffer(count: batch * batch)
@@ -28,11 +46,28 @@ final class ContrastiveStep {
         dText = FloatBuffer(count: batch * model.dim)
     }
 
+    /// Near-equal consecutive row ranges, one per shard, for a batch of `count`.
+    func shardRanges(_ count: Int) -> [Range<Int>] {
+        let p = min(parallelism, count)
+        return (0..<p).map { s in (s * count / p)..<((s + 1) * count / p) }
+    }
+
     /// Writes all pairs of a batch in one go (rows 0..<count).
     func set(images batchImages: [RGBImage], words: [[Int]]) {
         precondition(batchImages.count == words.count && batchImages.count <= batch)
-        model.loadImages(batchImages[...], into: images)
+        for (s, range) in shardRanges(batchImages.count).enumerated() {
+            model.loadImages(batchImages[range], into: shards[s])
+        }
         for (r, w) in words.enumerated() { texts.set(row: r, words: w) }
+    }
+
+    /// Runs `body(shard)` for every shard, on parallel threads when there are several.
+    private func forEachShard(_ count: Int, _ body: (Int) -> Void) {
+        if count == 1 {
+            body(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        }
     }
 
     /// Loss of the first `count` pairs; `gradients` holds dLoss/dParameters afterwards.
@@ -40,12 +75,17 @@ final class ContrastiveStep {
     func run(count: Int) -> Float {
         let p = model.parameters.pointer
         let d = model.dim
-        model.imageEncoder.forward(images, parameters: p, version: model.parameterVersion, count: count)
+        let version = model.parameterVersion
+        let ranges = shardRanges(count)
+        forEachShard(ranges.count) { s in
+            model.imageEncoder.forward(shards[s], parameters: p, version: version, count: ranges[s].count)
+            (imageEmbeddings.pointer + ranges[s].lowerBound * d).update(from: shards[s].output.pointer, count: ranges[s].count * d)
+        }
         model.textEncoder.forward(texts, parameters: p, count: count)
         let scale = model.scale
         let loss = InfoNCE.forward(
             similarities: similarities.pointer, rowProbabilities: rowProbabilities.pointer,
-            columnProbabilities: columnProbabilities.pointer, image: images.output.pointer,
+            columnProbabilities: columnProbabilities.pointer, image: imageEmbeddings.pointer,
             text: texts.output.pointer, scale: scale, batch: count, dim: d)
         gradients.zero()
         dImage.zero()
@@ -53,12 +93,22 @@ final class ContrastiveStep {
         let dScale = InfoNCE.backward(
             dImage: dImage.pointer, dText: dText.pointer, dLogits: dLogits.pointer, similarities: similarities.pointer,
             rowProbabilities: rowProbabilities.pointer, columnProbabilities: columnProbabilities.pointer,
-            image: images.output.pointer, text: texts.output.pointer, scale: scale, batch: count, dim: d)
+            image: imageEmbeddings.pointer, text: texts.output.pointer, scale: scale, batch: count, dim: d)
         if let entry = model.layout.entry("logit_scale") {
             gradients[entry.offset] += dScale * scale  // s = exp(logit_scale)
         }
-        model.imageEncoder.backward(images, dOutput: dImage.pointer, parameters: p, gradients: gradients.pointer, count: count)
+        forEachShard(ranges.count) { s in
+            let g = s == 0 ? gradients : shardGradients[s - 1]
+            if s > 0 { g.zero() }
+            model.imageEncoder.backward(
+                shards[s], dOutput: dImage.pointer + ranges[s].lowerBound * d, parameters: p, gradients: g.pointer,
+                count: ranges[s].count)
+        }
         model.textEncoder.backward(texts, dOutput: dText.pointer, parameters: p, gradients: gradients.pointer, count: count)
+        for s in 1..<max(ranges.count, 1) {
+            let g = gradients.pointer, extra = shardGradients[s - 1].pointer
+            for i in 0..<gradients.count { g[i] += extra[i] }
+        }
         return loss
     }
 }

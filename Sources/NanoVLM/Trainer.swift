@@ -47,14 +47,16 @@ public final class Trainer {
     }
 
     public func train(progress: (EpochReport) -> Void = { _ in }) -> (model: DualEncoder, summary: TrainingSummary) {
-        BLAS.setThreads(config.threads)
+        // The threads go to data-parallel shards of each batch, each with one-thread BLAS.
+        BLAS.setThreads(1)
         let model = DualEncoder(config: modelConfig, vocabularySize: Vocabulary.tokens.count)
         let start = Date()
         // Batch order and augmentation draw from their own stream, independent of the split's.
         var rng = SeededRandom(seed: config.seed &+ 0x5EED)
         let trainIds = split.train
         let batchCount = (trainIds.count + config.batchSize - 1) / config.batchSize
-        let step = ContrastiveStep(model: model, batch: (trainIds.count + batchCount - 1) / batchCount)
+        let step = ContrastiveStep(
+            model: model, batch: (trainIds.count + batchCount - 1) / batchCount, parallelism: config.threads)
         let m = FloatBuffer(count: model.parameterCount), v = FloatBuffer(count: model.parameterCount)
         var adam = Adam(learningRate: Float(config.learningRate))
         let logitScale = model.layout.entry("logit_scale")?.offset

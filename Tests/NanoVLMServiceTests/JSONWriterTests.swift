@@ -37,6 +37,13 @@ final class JSONWriterTests: XCTestCase {
         XCTAssertEqual(fast(SearchResponse(query: "x", k: 1, results: [])), try encoded(SearchResponse(query: "x", k: 1, results: [SearchHit]())))
     }
 
+    func testImageSearchResponseMatchesJSONEncoder() throws {
+        for candidates in [nil, ["a pink circle", "quote \" here"], []] as [[String]?] {
+            let response = SearchResponse(query: ImageQuery(bytes: 126, candidates: candidates), k: 8, results: hits())
+            XCTAssertEqual(fast(response), try encoded(response))
+        }
+    }
+
     func testBatchResponseMatchesJSONEncoder() throws {
         let batch = BatchSearchResponse(
             k: 3, queries: [.init(query: "red", results: hits()), .init(query: "blue \"square\"", results: [])])

@@ -7,7 +7,8 @@ import XCTest
 /// The whole model's backward — both encoders and the loss — against finite differences.
 final class ModelGradientTests: XCTestCase {
     func testFullModelGradientMatchesFiniteDifferences() {
-        for learnable in [false, true] {
+        // The second pass also runs the image encoder as two data-parallel shards.
+        for (learnable, parallelism) in [(false, 1), (true, 2)] {
             var config = ModelConfiguration()
             config.channels = [4, 4, 6, 6]
             config.embeddingDim = 6
@@ -22,7 +23,7 @@ final class ModelGradientTests: XCTestCase {
                 RGBImage(width: 32, height: 32, pixels: (0..<(32 * 32 * 3)).map { _ in Float(rng.uniform()) })
             }
             let words = [[1, 2, 3], [4, 5], [6, 1, 2]]
-            let step = ContrastiveStep(model: model, batch: batch)
+            let step = ContrastiveStep(model: model, batch: batch, parallelism: parallelism)
             step.set(images: images, words: words)
             step.run(count: batch)
             let baselineMask = reluMask(step)
@@ -54,6 +55,6 @@ final class ModelGradientTests: XCTestCase {
 
     /// Which ReLU units are on: a probe that flips any of them crossed a kink.
     private func reluMask(_ step: ContrastiveStep) -> [Bool] {
-        (1...4).flatMap { i in step.images.activations[i].array.map { $0 > 0 } }
+        step.shards.flatMap { shard in (1...4).flatMap { i in shard.activations[i].array.map { $0 > 0 } } }
     }
 }

@@ -122,14 +122,45 @@ extension Array: FastJSON where Element == SearchHit {
     }
 }
 
-extension SearchResponse: FastJSON where Query == String {
+/// What a search echoes as its `query`.
+protocol FastJSONQuery {
+    func writeQuery(to json: inout JSONWriter)
+}
+
+extension String: FastJSONQuery {
+    func writeQuery(to json: inout JSONWriter) { json.string(self) }
+}
+
+extension ImageQuery: FastJSONQuery {
+    func writeQuery(to json: inout JSONWriter) {
+        json.raw("{")
+        json.key("bytes")
+        json.int(bytes)
+        if let candidates {
+            json.raw(",")
+            json.key("candidates")
+            json.raw("[")
+            for (i, text) in candidates.enumerated() {
+                if i > 0 { json.comma() }
+                json.string(text)
+            }
+            json.raw("]")
+        }
+        json.raw(",")
+        json.key("type")
+        json.string(type)
+        json.raw("}")
+    }
+}
+
+extension SearchResponse: FastJSON where Query: FastJSONQuery {
     func write(to json: inout JSONWriter) {
         json.raw("{")
         json.key("k")
         json.int(k)
         json.raw(",")
         json.key("query")
-        json.string(query)
+        query.writeQuery(to: &json)
         json.raw(",")
         json.key("results")
         results.write(to: &json)
