@@ -19,6 +19,11 @@ public final class DualEncoder: @unchecked Sendable {
     private lazy var imagePool = WorkspacePool { [imageEncoder] in
         ImageEncoder.Workspace(encoder: imageEncoder, batch: 1, training: false)
     }
+    /// Batch inference scratch (the evaluator's and the index's chunks of 64).
+    private lazy var batchPool = WorkspacePool { [imageEncoder] in
+        ImageEncoder.Workspace(encoder: imageEncoder, batch: DualEncoder.imageChunk, training: false)
+    }
+    static let imageChunk = 64
     private lazy var textPool = WorkspacePool { [textEncoder] in
         TextEncoder.Workspace(encoder: textEncoder, batch: 1, maxLength: DualEncoder.maxSequenceLength, training: false)
     }
@@ -47,6 +52,7 @@ public final class DualEncoder: @unchecked Sendable {
         textEncoder = TextEncoder(config: config, layout: layout, vocabularySize: vocabularySize)
         // Create the pools now: lazy initialisation is not thread-safe.
         _ = imagePool
+        _ = batchPool
         _ = textPool
     }
 
@@ -117,22 +123,23 @@ public final class DualEncoder: @unchecked Sendable {
         }
     }
 
-    /// Embeds images (any count) in chunks; returns (N, D) unit rows.
-    public func embed(images: [RGBImage], chunk: Int = 64) -> [Float] {
+    /// Embeds images (any count) in chunks of 64 with pooled scratch; returns (N, D) unit rows.
+    public func embed(images: [RGBImage]) -> [Float] {
         if images.count == 1 { return embed(image: images[0]) }
         var out = [Float](repeating: 0, count: images.count * dim)
         guard !images.isEmpty else { return out }
-        let ws = ImageEncoder.Workspace(encoder: imageEncoder, batch: min(chunk, images.count), training: false)
-        var start = 0
-        while start < images.count {
-            let n = min(ws.batch, images.count - start)
-            loadImages(images[start..<(start + n)], into: ws)
-            imageEncoder.forward(ws, parameters: parameters.pointer, version: parameterVersion, count: n)
-            out.withUnsafeMutableBufferPointer { o in
-                guard let base = o.baseAddress else { return }
-                (base + start * dim).update(from: ws.output.pointer, count: n * dim)
+        batchPool.with { ws in
+            var start = 0
+            while start < images.count {
+                let n = min(ws.batch, images.count - start)
+                loadImages(images[start..<(start + n)], into: ws)
+                imageEncoder.forward(ws, parameters: parameters.pointer, version: parameterVersion, count: n)
+                out.withUnsafeMutableBufferPointer { o in
+                    guard let base = o.baseAddress else { return }
+                    (base + start * dim).update(from: ws.output.pointer, count: n * dim)
+                }
+                start += n
             }
-            start += n
         }
         return out
     }

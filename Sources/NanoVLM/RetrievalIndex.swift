@@ -48,7 +48,7 @@ public final class RetrievalIndex: Sendable {
                         while j < lanes {
                             let a = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
                             let b = UnsafeRawPointer(qb + j).loadUnaligned(as: SIMD8<Float>.self)
-                            acc = acc.addingProduct(a, b)
+                            acc += a * b  // not addingProduct: without -mfma it becomes a libm fmaf call per lane
                             j += 8
                         }
                         var s = acc.sum()
