@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Adam with bias correction over one flat parameter buffer; the moments mirror it.
@@ -15,22 +16,28 @@ public struct Adam: Sendable {
         self.epsilon = epsilon
     }
 
-    /// One update: p -= lr · m̂ / (√v̂ + ε).
+    /// One update: p -= lr · m̂ / (√v̂ + ε). Elementwise, so `threads` > 1 splits the buffer
+    /// into contiguous parts updated in parallel, with identical results.
     public mutating func update(
         parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
-        firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>, count: Int
+        firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>, count: Int,
+        threads: Int = 1
     ) {
         step += 1
         let correction1 = 1 - powf(beta1, Float(step))
         let correction2 = 1 - powf(beta2, Float(step))
         let b1 = beta1, b2 = beta2, lr = learningRate, eps = epsilon
-        for i in 0..<count {
-            let g = gradients[i]
-            m[i] = b1 * m[i] + (1 - b1) * g
-            v[i] = b2 * v[i] + (1 - b2) * g * g
-            let mHat = m[i] / correction1
-            let vHat = v[i] / correction2
-            parameters[i] -= lr * mHat / (vHat.squareRoot() + eps)
+        let parts = max(1, min(threads, count / 4096))
+        let body = { (part: Int) in
+            for i in (part * count / parts)..<((part + 1) * count / parts) {
+                let g = gradients[i]
+                m[i] = b1 * m[i] + (1 - b1) * g
+                v[i] = b2 * v[i] + (1 - b2) * g * g
+                let mHat = m[i] / correction1
+                let vHat = v[i] / correction2
+                parameters[i] -= lr * mHat / (vHat.squareRoot() + eps)
+            }
         }
+        if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
     }
 }

@@ -123,22 +123,33 @@ public final class DualEncoder: @unchecked Sendable {
         }
     }
 
+    /// Threads for embedding many images at once (each chunk on its own thread with
+    /// one-thread BLAS); the trainer sets its thread count. 1 while serving, where request
+    /// threads already run in parallel.
+    public var inferenceThreads = 1
+
     /// Embeds images (any count) in chunks of 64 with pooled scratch; returns (N, D) unit rows.
     public func embed(images: [RGBImage]) -> [Float] {
         if images.count == 1 { return embed(image: images[0]) }
         var out = [Float](repeating: 0, count: images.count * dim)
         guard !images.isEmpty else { return out }
-        batchPool.with { ws in
-            var start = 0
-            while start < images.count {
-                let n = min(ws.batch, images.count - start)
-                loadImages(images[start..<(start + n)], into: ws)
-                imageEncoder.forward(ws, parameters: parameters.pointer, version: parameterVersion, count: n)
-                out.withUnsafeMutableBufferPointer { o in
-                    guard let base = o.baseAddress else { return }
-                    (base + start * dim).update(from: ws.output.pointer, count: n * dim)
+        let chunk = Self.imageChunk
+        let chunks = (images.count + chunk - 1) / chunk
+        let version = parameterVersion
+        out.withUnsafeMutableBufferPointer { o in
+            guard let base = o.baseAddress else { return }
+            let embedChunk = { (c: Int) in
+                let start = c * chunk, n = min(chunk, images.count - start)
+                self.batchPool.with { ws in
+                    self.loadImages(images[start..<(start + n)], into: ws)
+                    self.imageEncoder.forward(ws, parameters: self.parameters.pointer, version: version, count: n)
+                    (base + start * self.dim).update(from: ws.output.pointer, count: n * self.dim)
                 }
-                start += n
+            }
+            if inferenceThreads > 1 && chunks > 1 {
+                DispatchQueue.concurrentPerform(iterations: chunks, execute: embedChunk)
+            } else {
+                for c in 0..<chunks { embedChunk(c) }
             }
         }
         return out

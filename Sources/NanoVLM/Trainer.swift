@@ -50,6 +50,7 @@ public final class Trainer {
         // The threads go to data-parallel shards of each batch, each with one-thread BLAS.
         BLAS.setThreads(1)
         let model = DualEncoder(config: modelConfig, vocabularySize: Vocabulary.tokens.count)
+        model.inferenceThreads = config.threads
         let start = Date()
         // Batch order and augmentation draw from their own stream, independent of the split's.
         var rng = SeededRandom(seed: config.seed &+ 0x5EED)
@@ -83,7 +84,7 @@ public final class Trainer {
                 lossSum += Double(step.run(count: ids.count))
                 adam.update(
                     parameters: model.parameters.pointer, gradients: step.gradients.pointer,
-                    firstMoment: m.pointer, secondMoment: v.pointer, count: model.parameterCount)
+                    firstMoment: m.pointer, secondMoment: v.pointer, count: model.parameterCount, threads: config.threads)
                 if let logitScale { model.parameters[logitScale] = min(model.parameters[logitScale], maxLogitScale) }
                 model.parametersChanged()
             }
