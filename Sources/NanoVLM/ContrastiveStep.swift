@@ -9,8 +9,8 @@ final class ContrastiveStep {
     let model: DualEncoder
     let batch: Int
     let gradients: FloatBuffer
-    let images: ImageEncoder.Workspace
-    let texts: TextEncoder.Workspace
+    let images: ImageWorkspace
+    let texts: TextWorkspace
     let similarities: FloatBuffer, rowProbabilities: FloatBuffer, columnProbabilities: FloatBuffer
     let dLogits: FloatBuffer, dImage: FloatBuffer, dText: FloatBuffer
 
@@ -18,8 +18,8 @@ final class ContrastiveStep {
         self.model = model
         self.batch = batch
         gradients = FloatBuffer(count: model.parameterCount)
-        images = ImageEncoder.Workspace(encoder: model.imageEncoder, batch: batch, training: true)
-        texts = TextEncoder.Workspace(encoder: model.textEncoder, batch: batch, maxLength: maxLength, training: true)
+        images = model.imageEncoder.makeWorkspace(batch: batch, training: true)
+        texts = model.textEncoder.makeWorkspace(batch: batch, maxLength: maxLength, training: true)
         similarities = FloatBuffer(count: batch * batch)
         rowProbabilities = FloatBuffer(count: batch * batch)
         columnProbabilities = FloatBuffer(count: batch * batch)

@@ -54,6 +54,7 @@ final class ModelGradientTests: XCTestCase {
 
     /// Which ReLU units are on: a probe that flips any of them crossed a kink.
     private func reluMask(_ step: ContrastiveStep) -> [Bool] {
-        (1...4).flatMap { i in step.images.activations[i].array.map { $0 > 0 } }
+        guard case .cnn(let images) = step.images else { return [] }
+        return (1...4).flatMap { i in images.activations[i].array.map { $0 > 0 } }
     }
 }
