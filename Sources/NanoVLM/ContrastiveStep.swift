@@ -18,10 +18,10 @@ final class ContrastiveStep {
     let parallelism: Int
     let gradients: FloatBuffer
     /// One image workspace per shard.
-    let shards: [ImageEncoder.Workspace]
+    let shards: [ImageWorkspace]
     /// Gradients of shards 1…; shard 0 accumulates straight into `gradients`.
     let shardGradients: [FloatBuffer]
-    let texts: TextEncoder.Workspace
+    let texts: TextWorkspace
     let imageEmbeddings: FloatBuffer  // (B, D), all shards' outputs
     let similarities: FloatBuffer, rowProbabilities: FloatBuffer, columnProbabilities: FloatBuffer
     let dLogits: FloatBuffer, dImage: FloatBuffer, dText: FloatBuffer
@@ -32,11 +32,9 @@ final class ContrastiveStep {
         self.parallelism = max(1, min(parallelism, batch))
         gradients = FloatBuffer(count: model.parameterCount)
         let shardSize = (batch + self.parallelism - 1) / self.parallelism
-        shards = (0..<self.parallelism).map { _ in
-            ImageEncoder.Workspace(encoder: model.imageEncoder, batch: shardSize, training: true)
-        }
+        shards = (0..<self.parallelism).map { _ in model.imageEncoder.makeWorkspace(batch: shardSize, training: true) }
         shardGradients = (1..<self.parallelism).map { _ in FloatBuffer(count: model.parameterCount) }
-        texts = TextEncoder.Workspace(encoder: model.textEncoder, batch: batch, maxLength: maxLength, training: true)
+        texts = model.textEncoder.makeWorkspace(batch: batch, maxLength: maxLength, training: true)
         imageEmbeddings = FloatBuffer(count: batch * model.dim)
         similarities = FloatBuffer(count: batch * batch)
         rowProbabilities = FloatBuffer(count: batch * batch)

@@ -10,22 +10,22 @@ public final class DualEncoder: @unchecked Sendable {
     public let vocabularySize: Int
     /// All parameters, laid out by `layout`. Read-only once the model is trained or loaded.
     public let parameters: FloatBuffer
-    let imageEncoder: ImageEncoder
-    let textEncoder: TextEncoder
+    let imageEncoder: ImageTower
+    let textEncoder: TextTower
     /// Bumped whenever `parameters` change (each training step), so cached packed weights
     /// are rebuilt; constant while serving.
     public private(set) var parameterVersion = 0
     /// Single-item inference scratch, one per concurrent caller.
     private lazy var imagePool = WorkspacePool { [imageEncoder] in
-        ImageEncoder.Workspace(encoder: imageEncoder, batch: 1, training: false)
+        imageEncoder.makeWorkspace(batch: 1, training: false)
     }
     /// Batch inference scratch (the evaluator's and the index's chunks of 64).
     private lazy var batchPool = WorkspacePool { [imageEncoder] in
-        ImageEncoder.Workspace(encoder: imageEncoder, batch: DualEncoder.imageChunk, training: false)
+        imageEncoder.makeWorkspace(batch: DualEncoder.imageChunk, training: false)
     }
     static let imageChunk = 64
     private lazy var textPool = WorkspacePool { [textEncoder] in
-        TextEncoder.Workspace(encoder: textEncoder, batch: 1, maxLength: DualEncoder.maxSequenceLength, training: false)
+        textEncoder.makeWorkspace(batch: 1, maxLength: DualEncoder.maxSequenceLength, training: false)
     }
 
     /// Longest token sequence the text encoder takes: [CLS] plus up to 15 words.
@@ -48,8 +48,8 @@ public final class DualEncoder: @unchecked Sendable {
             precondition(values.count == layout.count, "parameter count mismatch")
             parameters.copy(from: values)
         }
-        imageEncoder = ImageEncoder(config: config, layout: layout)
-        textEncoder = TextEncoder(config: config, layout: layout, vocabularySize: vocabularySize)
+        imageEncoder = ImageTower(config: config, layout: layout)
+        textEncoder = TextTower(config: config, layout: layout, vocabularySize: vocabularySize)
         // Create the pools now: lazy initialisation is not thread-safe.
         _ = imagePool
         _ = batchPool
@@ -75,13 +75,16 @@ public final class DualEncoder: @unchecked Sendable {
 
     /// He-uniform convolution and projection weights (bound √(6 / fan_in)), zero biases,
     /// N(0, 1) token embeddings, LayerNorm weight 1 and bias 0, logit_scale = ln(1/τ).
+    /// Transformer blocks: uniform weights of bound √(3 / fan_in) (standard deviation
+    /// 1/√fan_in); position and class embeddings N(0, 1/C) (CLIP's scale, C the width).
     /// Tensors draw in layout order from one generator.
     func initialise(using rng: inout SeededRandom) {
         let p = parameters.pointer
         for entry in layout.entries {
             let base = p + entry.offset
             switch entry.name {
-            case let name where name.hasSuffix("norm.weight"):
+            case let name
+            where name.hasSuffix("norm.weight") || name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight"):
                 base.update(repeating: 1, count: entry.count)
             case let name where name.hasSuffix("bias"):
                 base.update(repeating: 0, count: entry.count)
@@ -89,6 +92,13 @@ public final class DualEncoder: @unchecked Sendable {
                 for i in 0..<entry.count { base[i] = Float(rng.normal()) }
             case "logit_scale":
                 base[0] = Float(log(1 / config.temperature))
+            case "text_encoder.position_embedding.weight", "image_encoder.position_embedding",
+                "image_encoder.class_embedding":
+                let std = 1 / Double(entry.shape.last ?? 1).squareRoot()
+                for i in 0..<entry.count { base[i] = Float(std * rng.normal()) }
+            case let name where name.contains(".transformer."):
+                let bound = (3 / Double(entry.shape.dropFirst().reduce(1, *))).squareRoot()
+                for i in 0..<entry.count { base[i] = Float(rng.uniform(-bound, bound)) }
             default:  // conv and linear weights: fan_in = product of all but the first dimension
                 let fanIn = entry.shape.dropFirst().reduce(1, *)
                 let bound = (6 / Double(fanIn)).squareRoot()
@@ -161,8 +171,7 @@ public final class DualEncoder: @unchecked Sendable {
         var out = [Float](repeating: 0, count: tokenSequences.count * dim)
         guard !tokenSequences.isEmpty else { return out }
         let maxLength = min(Self.maxSequenceLength, (tokenSequences.map(\.count).max() ?? 0) + 1)
-        let ws = TextEncoder.Workspace(
-            encoder: textEncoder, batch: min(chunk, tokenSequences.count), maxLength: maxLength, training: false)
+        let ws = textEncoder.makeWorkspace(batch: min(chunk, tokenSequences.count), maxLength: maxLength, training: false)
         var start = 0
         while start < tokenSequences.count {
             let n = min(ws.batch, tokenSequences.count - start)
@@ -177,13 +186,13 @@ public final class DualEncoder: @unchecked Sendable {
         return out
     }
 
-    func loadImages(_ images: ArraySlice<RGBImage>, into ws: ImageEncoder.Workspace) {
+    func loadImages(_ images: ArraySlice<RGBImage>, into ws: ImageWorkspace) {
         let pixelsPerImage = ImageEncoder.side * ImageEncoder.side * 3
         for (i, image) in images.enumerated() {
             precondition(image.width == ImageEncoder.side && image.height == ImageEncoder.side, "images must be 32×32")
             image.pixels.withUnsafeBufferPointer { src in
                 guard let base = src.baseAddress else { return }
-                (ws.activations[0].pointer + i * pixelsPerImage).update(from: base, count: pixelsPerImage)
+                (ws.pixels + i * pixelsPerImage).update(from: base, count: pixelsPerImage)
             }
         }
     }

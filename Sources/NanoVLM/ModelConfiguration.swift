@@ -3,9 +3,13 @@ import Foundation
 /// The architecture (SPEC §3). Saved in the weights' metadata so a file says how to rebuild
 /// the model that produced it.
 public struct ModelConfiguration: Codable, Equatable, Sendable {
-    /// `cnn` (the default).
+    public static let cnn = "cnn", vit = "vit", mean = "mean", attention = "attention"
+    public static let imageEncoders = [cnn, vit], textEncoders = [mean, attention]
+
+    /// `cnn` (the default) or `vit` (a small vision transformer, shaped by `vit`).
     public var imageEncoder: String = "cnn"
-    /// `mean` (the default).
+    /// `mean` (the default) or `attention` (self-attention over `[CLS]` + words, shaped by
+    /// `attention`; its width is `tokenDim`).
     public var textEncoder: String = "mean"
     /// D, the joint embedding width.
     public var embeddingDim: Int = 32
@@ -19,12 +23,17 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var learnableTemperature: Bool = false
     /// Seed of the weight initialisation.
     public var seed: UInt64 = 0
+    /// The vision transformer's shape (used when `imageEncoder` is `vit`).
+    public var vit = VisionTransformerSettings()
+    /// The attention text encoder's shape (used when `textEncoder` is `attention`).
+    public var attention = AttentionSettings()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case imageEncoder = "image_encoder", textEncoder = "text_encoder", embeddingDim = "embedding_dim"
         case tokenDim = "token_dim", channels, temperature, learnableTemperature = "learnable_temperature", seed
+        case vit, attention
     }
 
     public init(from decoder: Decoder) throws {
@@ -38,13 +47,19 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         temperature = try c.decodeIfPresent(Double.self, forKey: .temperature) ?? d.temperature
         learnableTemperature = try c.decodeIfPresent(Bool.self, forKey: .learnableTemperature) ?? d.learnableTemperature
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        vit = try c.decodeIfPresent(VisionTransformerSettings.self, forKey: .vit) ?? d.vit
+        attention = try c.decodeIfPresent(AttentionSettings.self, forKey: .attention) ?? d.attention
     }
 
     /// Checks ranges; the message names the key.
     public func validate() throws {
         func fail(_ key: String, _ why: String) -> ConfigurationError { ConfigurationError(key: "model.\(key)", message: why) }
-        guard imageEncoder == "cnn" else { throw fail("image_encoder", "must be \"cnn\" (got \"\(imageEncoder)\")") }
-        guard textEncoder == "mean" else { throw fail("text_encoder", "must be \"mean\" (got \"\(textEncoder)\")") }
+        guard Self.imageEncoders.contains(imageEncoder) else {
+            throw fail("image_encoder", "must be \"cnn\" or \"vit\" (got \"\(imageEncoder)\")")
+        }
+        guard Self.textEncoders.contains(textEncoder) else {
+            throw fail("text_encoder", "must be \"mean\" or \"attention\" (got \"\(textEncoder)\")")
+        }
         guard (1...1024).contains(embeddingDim) else { throw fail("embedding_dim", "must be in 1…1024 (got \(embeddingDim))") }
         guard (1...1024).contains(tokenDim) else { throw fail("token_dim", "must be in 1…1024 (got \(tokenDim))") }
         guard channels.count == 4, channels.allSatisfy({ (1...1024).contains($0) }) else {
@@ -53,6 +68,70 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         guard temperature > 0.001 && temperature <= 10 else {
             throw fail("temperature", "must be in (0.001, 10] (got \(temperature))")
         }
+        guard (1...1024).contains(vit.width) else { throw fail("vit.width", "must be in 1…1024 (got \(vit.width))") }
+        guard (1...vit.width).contains(vit.heads), vit.width % vit.heads == 0 else {
+            throw fail("vit.heads", "must divide vit.width = \(vit.width) (got \(vit.heads))")
+        }
+        guard (1...16).contains(vit.layers) else { throw fail("vit.layers", "must be in 1…16 (got \(vit.layers))") }
+        guard [1, 2, 4, 8, 16, 32].contains(vit.patchSize) else {
+            throw fail("vit.patch_size", "must divide the 32-pixel side: 1, 2, 4, 8, 16 or 32 (got \(vit.patchSize))")
+        }
+        guard (1...8).contains(vit.mlpRatio) else { throw fail("vit.mlp_ratio", "must be in 1…8 (got \(vit.mlpRatio))") }
+        guard (1...tokenDim).contains(attention.heads), tokenDim % attention.heads == 0 else {
+            throw fail("attention.heads", "must divide token_dim = \(tokenDim), the attention width (got \(attention.heads))")
+        }
+        guard (1...16).contains(attention.layers) else {
+            throw fail("attention.layers", "must be in 1…16 (got \(attention.layers))")
+        }
+        guard (1...8).contains(attention.mlpRatio) else {
+            throw fail("attention.mlp_ratio", "must be in 1…8 (got \(attention.mlpRatio))")
+        }
+    }
+}
+
+/// The `vit` image encoder's shape: p×p patches of the 32×32 image, C-wide tokens,
+/// L blocks of NH heads, an MLP of mlp_ratio·C.
+public struct VisionTransformerSettings: Codable, Equatable, Sendable {
+    public var width = 64
+    public var heads = 4
+    public var layers = 2
+    public var patchSize = 4
+    public var mlpRatio = 2
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case width, heads, layers, patchSize = "patch_size", mlpRatio = "mlp_ratio"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = VisionTransformerSettings()
+        width = try c.decodeIfPresent(Int.self, forKey: .width) ?? d.width
+        heads = try c.decodeIfPresent(Int.self, forKey: .heads) ?? d.heads
+        layers = try c.decodeIfPresent(Int.self, forKey: .layers) ?? d.layers
+        patchSize = try c.decodeIfPresent(Int.self, forKey: .patchSize) ?? d.patchSize
+        mlpRatio = try c.decodeIfPresent(Int.self, forKey: .mlpRatio) ?? d.mlpRatio
+    }
+}
+
+/// The `attention` text encoder's shape: L blocks of NH heads over `token_dim`-wide tokens,
+/// an MLP of mlp_ratio·token_dim.
+public struct AttentionSettings: Codable, Equatable, Sendable {
+    public var heads = 4
+    public var layers = 2
+    public var mlpRatio = 2
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case heads, layers, mlpRatio = "mlp_ratio" }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = AttentionSettings()
+        heads = try c.decodeIfPresent(Int.self, forKey: .heads) ?? d.heads
+        layers = try c.decodeIfPresent(Int.self, forKey: .layers) ?? d.layers
+        mlpRatio = try c.decodeIfPresent(Int.self, forKey: .mlpRatio) ?? d.mlpRatio
     }
 }
 

@@ -35,8 +35,21 @@ public struct ParameterLayout: Sendable {
         return e.offset
     }
 
-    /// The §3 table for a configuration.
+    /// The §3 table for a configuration: the image encoder's tensors, the text encoder's,
+    /// then `logit_scale` when τ is learnable.
     public static func dualEncoder(_ config: ModelConfiguration, vocabularySize: Int) -> ParameterLayout {
+        var table =
+            config.imageEncoder == ModelConfiguration.vit
+            ? VisionTransformerEncoder.parameterTable(config) : convolutionTable(config)
+        table +=
+            config.textEncoder == ModelConfiguration.attention
+            ? AttentionTextEncoder.parameterTable(config, vocabularySize: vocabularySize)
+            : meanTextTable(config, vocabularySize: vocabularySize)
+        if config.learnableTemperature { table.append(("logit_scale", [])) }
+        return ParameterLayout(table)
+    }
+
+    static func convolutionTable(_ config: ModelConfiguration) -> [(String, [Int])] {
         let widths = [3] + config.channels + [config.embeddingDim]
         var table: [(String, [Int])] = []
         for i in 0..<5 {
@@ -46,12 +59,17 @@ public struct ParameterLayout: Sendable {
         let d = config.embeddingDim
         table.append(("image_encoder.norm.weight", [d]))
         table.append(("image_encoder.norm.bias", [d]))
-        table.append(("text_encoder.token_embedding.weight", [vocabularySize, config.tokenDim]))
-        table.append(("text_encoder.projection.weight", [d, config.tokenDim]))
-        table.append(("text_encoder.projection.bias", [d]))
-        table.append(("text_encoder.norm.weight", [d]))
-        table.append(("text_encoder.norm.bias", [d]))
-        if config.learnableTemperature { table.append(("logit_scale", [])) }
-        return ParameterLayout(table)
+        return table
+    }
+
+    static func meanTextTable(_ config: ModelConfiguration, vocabularySize: Int) -> [(String, [Int])] {
+        let d = config.embeddingDim
+        return [
+            ("text_encoder.token_embedding.weight", [vocabularySize, config.tokenDim]),
+            ("text_encoder.projection.weight", [d, config.tokenDim]),
+            ("text_encoder.projection.bias", [d]),
+            ("text_encoder.norm.weight", [d]),
+            ("text_encoder.norm.bias", [d]),
+        ]
     }
 }

@@ -6,7 +6,7 @@ import ShapesData
 
 // nanovlm-bench: in-process benchmarks with a baseline measured in the same run, because
 // the machine is shared and noisy. Prints one markdown table per mode.
-//   nanovlm-bench sgemm | model | train
+//   nanovlm-bench sgemm | model | train | encoders
 BLASKernel.reexecuteIfGeneric()
 
 func now() -> Double { Date().timeIntervalSince1970 }
@@ -134,7 +134,42 @@ case "train":
     print(row(["robustness image→text R@1 at the end", f(report.robustness.amongAll.imageToText.r1, 4)]))
     print(row(["final loss", f(summary.finalLoss, 4)]))
 
+case "encoders":
+    // The four encoder combinations, each trained with its default settings, validated every
+    // epoch: accuracy at the end, parameters, seconds per epoch, time to the target.
+    let training = TrainingConfiguration()
+    let double = sgemmGFLOPs(threads: training.threads)
+    print("sgemm 1024³ on \(training.threads) threads: \(f(double, 1)) GFLOP/s; \(training.epochs) epochs each\n")
+    print(row([
+        "image + text encoder", "parameters", "val R@1 i→t / t→i (among 243)", "robustness R@1 i→t",
+        "s per epoch (incl. validation)", "target epoch", "time to target (s)", "total (s)",
+    ]))
+    print(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]))
+    let only = CommandLine.arguments.dropFirst(2).map { String($0) }
+    for (image, text) in [("cnn", "mean"), ("cnn", "attention"), ("vit", "mean"), ("vit", "attention")]
+    where only.isEmpty || only.contains("\(image)+\(text)") {
+        var config = ModelConfiguration()
+        config.imageEncoder = image
+        config.textEncoder = text
+        let trainer = Trainer(model: config, training: training)
+        var history: [EpochReport] = []
+        let (model, _) = trainer.train { history.append($0) }
+        let report = Evaluator.evaluate(model, split: trainer.split)
+        let durations = zip(history, [0] + history.map(\.elapsed)).map { $0.elapsed - $1 }.sorted()
+        let held = history.lastIndex { ($0.valR1ImageToText ?? 0) < 1 || ($0.valR1TextToImage ?? 0) < 1 }.map { $0 + 1 } ?? 0
+        let target = held < history.count ? history[held] : nil
+        let val = report.validation.amongAll
+        print(row([
+            "\(image) + \(text)", String(model.parameterCount),
+            "\(f(val.imageToText.r1 * 100, 1)) % / \(f(val.textToImage.r1 * 100, 1)) %",
+            "\(f(report.robustness.amongAll.imageToText.r1 * 100, 1)) %", f(durations[durations.count / 2], 3),
+            target.map { String($0.epoch) } ?? "not reached", target.map { f($0.elapsed, 1) } ?? "–",
+            f(history.last?.elapsed ?? 0, 1),
+        ]))
+        fflush(stdout)
+    }
+
 default:
-    print("usage: nanovlm-bench sgemm | model | train")
+    print("usage: nanovlm-bench sgemm | model | train | encoders [cnn+mean cnn+attention vit+mean vit+attention]")
     exit(64)
 }

@@ -16,13 +16,27 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the split, batch order, augmentation and initialisation.")
     var seed: UInt64?
 
+    @Option(help: "Image encoder: cnn or vit (default from the configuration, model.image_encoder).")
+    var imageEncoder: String?
+
+    @Option(help: "Text encoder: mean or attention (default from the configuration, model.text_encoder).")
+    var textEncoder: String?
+
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
+        if let imageEncoder, !ModelConfiguration.imageEncoders.contains(imageEncoder) {
+            throw ValidationError("--image-encoder must be cnn or vit (got \"\(imageEncoder)\")")
+        }
+        if let textEncoder, !ModelConfiguration.textEncoders.contains(textEncoder) {
+            throw ValidationError("--text-encoder must be mean or attention (got \"\(textEncoder)\")")
+        }
     }
 
     func run() throws {
         var extra: [String: String] = [:]
         if let epochs { extra["training.epochs"] = String(epochs) }
+        if let imageEncoder { extra["model.image_encoder"] = imageEncoder }
+        if let textEncoder { extra["model.text_encoder"] = textEncoder }
         if let seed {
             extra["training.seed"] = String(seed)
             extra["model.seed"] = String(seed)

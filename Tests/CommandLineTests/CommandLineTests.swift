@@ -133,6 +133,8 @@ final class CommandLineTests: XCTestCase {
         let cases: [([String], String)] = [
             (["train", "--epochs", "abc"], "epochs"),
             (["train", "--epochs", "0"], "--epochs"),
+            (["train", "--image-encoder", "resnet"], "--image-encoder"),
+            (["train", "--text-encoder", "lstm"], "--text-encoder"),
             (["query"], "caption"),
             (["query", "red", "-k", "0"], "-k"),
             (["query", "red", "-k", "244"], "-k"),
@@ -148,6 +150,23 @@ final class CommandLineTests: XCTestCase {
             XCTAssertLessThan(result.status, 128, "\(arguments) must not crash (status \(result.status))")
             XCTAssertTrue(result.stderr.contains(mention), "\(arguments): stderr should mention \(mention): \(result.stderr)")
         }
+    }
+
+    /// A short vit+attention run through the flags: the weights' metadata says which
+    /// architecture wrote them, and eval rebuilds it.
+    func testTrainFlagsSelectTheEncoders() throws {
+        let weights = Self.scratch + "/vit-attention.safetensors"
+        let trained = Self.run([
+            "train", "--image-encoder", "vit", "--text-encoder", "attention", "--epochs", "1", "--weights", weights, "--json",
+        ])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        XCTAssertTrue(trained.stderr.contains("training vit+attention"), trained.stderr)
+        let evaluated = Self.run(["eval", "--weights", weights, "--json"])
+        XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
+        let header = try Data(contentsOf: URL(fileURLWithPath: weights))
+        let text = String(decoding: header.prefix(20_000), as: UTF8.self)
+        XCTAssertTrue(text.contains("image_encoder.transformer.layers.1.self_attn.in_proj_weight"))
+        XCTAssertTrue(text.contains("text_encoder.position_embedding.weight"))
     }
 
     func testBadConfigurationAndWeightsNameTheProblem() throws {

@@ -55,6 +55,9 @@ final class ModelGradientTests: XCTestCase {
 
     /// Which ReLU units are on: a probe that flips any of them crossed a kink.
     private func reluMask(_ step: ContrastiveStep) -> [Bool] {
-        step.shards.flatMap { shard in (1...4).flatMap { i in shard.activations[i].array.map { $0 > 0 } } }
+        step.shards.flatMap { shard -> [Bool] in
+            guard case .cnn(let images) = shard else { return [] }
+            return (1...4).flatMap { i in images.activations[i].array.map { $0 > 0 } }
+        }
     }
 }

@@ -311,7 +311,7 @@ public enum OpenAPIDocument {
       },
       "Explain": {
         "name": "explain", "in": "query", "required": false,
-        "description": "Add each result's exact per-word decomposition of its score.",
+        "description": "Add each result's exact per-word decomposition of its score. Exact only for the `mean` text encoder: with any other (`attention`, see `/v1/model` `architecture.text_encoder`) the request is a 400 with code `explain_unavailable`.",
         "schema": { "type": "boolean", "default": false }
       },
       "Candidates": {
@@ -446,7 +446,7 @@ public enum OpenAPIDocument {
         "properties": {
           "q": { "$ref": "#/components/schemas/QueryText" },
           "k": { "$ref": "#/components/schemas/K" },
-          "explain": { "type": "boolean", "default": false }
+          "explain": { "type": "boolean", "default": false, "description": "As the `explain` query parameter: exact only for the `mean` text encoder, else a 400 `explain_unavailable`." }
         }
       },
       "BatchImageSearchRequest": {

@@ -11,6 +11,7 @@ extension ServiceAPI {
         }
         let k = try QueryInputs.k(request.queryValue("k"))
         let explain = try QueryInputs.flag(request.queryValue("explain"), name: "explain")
+        if explain { try Self.requireExactExplanations(model) }
         let parsed = try QueryInputs.parse(text, field: nil)
         return try JSON.response(
             SearchResponse(query: text, k: k, results: rankImages(model, parsed, k: k, explain: explain)))
@@ -21,6 +22,7 @@ extension ServiceAPI {
         let body = try JSONBody(request, allowed: ["q", "queries", "k", "explain"])
         let k = try body.int("k").map { try QueryInputs.k($0) } ?? QueryInputs.defaultK
         let explain = try body.bool("explain") ?? false
+        if explain { try Self.requireExactExplanations(model) }
         switch (try body.string("q"), try body.strings("queries", limit: QueryInputs.maxBatch)) {
         case (let text?, nil):
             let parsed = try QueryInputs.parse(text, field: "q")
@@ -54,6 +56,19 @@ extension ServiceAPI {
             return SearchHit(
                 rank: rank + 1, id: hit.index, caption: Self.caption(hit.index), score: hit.score,
                 probability: hit.probability, imageURL: Self.imageURL(hit.index), explanation: explanation)
+        }
+    }
+
+    /// Explanations are exact only for the mean text encoder (a sum over words); for any
+    /// other the request is a 400 that says so rather than an invented decomposition.
+    static func requireExactExplanations(_ model: LoadedModel) throws {
+        let encoder = model.index.model.config.textEncoder
+        guard encoder == ModelConfiguration.mean else {
+            throw APIError.badRequest(
+                "explain_unavailable",
+                "explain=true is exact only for the mean text encoder, where a score is a sum of one term per word; "
+                    + "this model uses the \(encoder) text encoder, whose words interact, so there is no exact "
+                    + "per-word decomposition. Ask again without explain.")
         }
     }
 
