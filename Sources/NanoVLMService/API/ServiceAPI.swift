@@ -18,6 +18,14 @@ public final class ServiceAPI: Sendable {
             labels: ["version": ServiceVersion.string, "blas_core": BLAS.coreName], value: 1)
     }
 
+    /// The routes this API answers as (method, pattern), HEAD included for every GET
+    /// route. `/openapi.json` must describe exactly these; a test holds them together.
+    public var routes: [(method: String, pattern: String)] {
+        router.routes.flatMap { route in
+            route.method == "GET" ? [route, ("HEAD", route.pattern)] : [route]
+        }
+    }
+
     private func registerRoutes() {
         let r = router
         r.add("GET", "/healthz") { try self.health($0, $1) }
