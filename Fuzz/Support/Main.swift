@@ -20,3 +20,19 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     selectedTarget(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
     return 0
 }
+
+/// One-time set-up outside libFuzzer's per-input timeout: the JSON and HTTP targets embed
+/// the gallery with an untrained model first (and HTTP starts its server), which takes
+/// seconds on a loaded machine.
+@_cdecl("LLVMFuzzerInitialize")
+public func fuzzInitialize(
+    _ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?
+) -> CInt {
+    _ = selectedTarget
+    switch ProcessInfo.processInfo.environment["FUZZ_TARGET"] {
+    case "json": _ = FuzzService.api
+    case "http": _ = LiveServer.port
+    default: break
+    }
+    return 0
+}

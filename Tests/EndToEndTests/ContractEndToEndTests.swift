@@ -150,6 +150,7 @@ final class ContractEndToEndTests: XCTestCase {
         plain.stop()
 
         XCTAssertTrue(Set(recorded.map(\.reply.status)).isSuperset(of: [200, 304, 400, 401, 403, 404, 405, 409, 413, 415, 503]))
+        XCTAssertFalse(fixture.server.stderr.contains(fixture.adminToken), "the admin token reached the log")
         try validate(recorded)
     }
 
