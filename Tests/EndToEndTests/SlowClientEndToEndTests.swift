@@ -22,10 +22,11 @@ final class SlowClientEndToEndTests: XCTestCase {
             slow.append(fd)
         }
         let stop = Stopper()
+        let trickling = slow
         let trickle = Thread {
             var offset = 8
             while !stop.isSet {
-                for fd in slow { RawHTTP.send(fd, [offset < head.count ? head[offset] : UInt8(ascii: "a")]) }
+                for fd in trickling { RawHTTP.send(fd, [offset < head.count ? head[offset] : UInt8(ascii: "a")]) }
                 offset += 1
                 usleep(200_000)
             }
