@@ -65,7 +65,8 @@ let package = Package(
         .testTarget(
             name: "NanoVLMServiceTests",
             dependencies: ["NanoVLMService", "HTTPServer", "NanoVLM", "ShapesData", "ImageIO"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ImageIO", "ShapesData"]),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["ImageIO", "ShapesData"], exclude: ["validate_responses.py"]),
         .testTarget(name: "DocsTests", dependencies: ["NanoVLMService"]),
     ],
     swiftLanguageModes: [.v5]

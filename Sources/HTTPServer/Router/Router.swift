@@ -33,6 +33,12 @@ public final class Router: Sendable {
         table.add(Route(method: method.uppercased(), pattern: pattern, handler: handler))
     }
 
+    /// Every registered route as (method, pattern), in registration order. HEAD is not
+    /// listed: every GET route also answers it.
+    public var routes: [(method: String, pattern: String)] {
+        table.routes.map { ($0.method, $0.pattern) }
+    }
+
     /// Answers the request; never throws.
     /// - Returns: the response and the matched pattern (or `"unmatched"`), a bounded
     ///   label for metrics.

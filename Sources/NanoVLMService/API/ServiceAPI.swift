@@ -18,30 +18,52 @@ public final class ServiceAPI: Sendable {
             labels: ["version": ServiceVersion.string, "blas_core": BLAS.coreName], value: 1)
     }
 
-    private func registerRoutes() {
-        let r = router
-        r.add("GET", "/healthz") { try self.health($0, $1) }
-        r.add("GET", "/livez") { try self.health($0, $1) }
-        r.add("GET", "/readyz") { try self.ready($0, $1) }
-        r.add("GET", "/v1/search/images") { try self.searchImagesGET($0, $1) }
-        r.add("POST", "/v1/search/images") { try self.searchImagesPOST($0, $1) }
-        r.add("POST", "/v1/search/captions") { try self.searchCaptions($0, $1) }
-        r.add("POST", "/v1/classify") { try self.classify($0, $1) }
-        r.add("GET", "/v1/images") { try self.gallery($0, $1) }
-        r.add("GET", "/v1/images/{id}.png") { try self.galleryImage($0, $1) }
-        r.add("POST", "/v1/embed/text") { try self.embedText($0, $1) }
-        r.add("POST", "/v1/embed/image") { try self.embedImage($0, $1) }
-        r.add("GET", "/v1/model") { try self.modelInfo($0, $1) }
-        r.add("GET", "/v1/eval") { try self.evaluate($0, $1) }
-        if !state.configuration.server.adminToken.isEmpty {
-            r.add("POST", "/v1/admin/reload") { try self.adminReload($0, $1) }
+    /// The routes this API answers as (method, pattern), HEAD included for every GET
+    /// route. `/openapi.json` must describe exactly these; a test holds them together.
+    public var routes: [(method: String, pattern: String)] {
+        router.routes.flatMap { route in
+            route.method == "GET" ? [route, ("HEAD", route.pattern)] : [route]
         }
-        r.add("GET", "/metrics") { try self.metricsText($0, $1) }
-        r.add("GET", "/openapi.json") { _, _ in
+    }
+
+    private func registerRoutes() {
+        route("GET", "/healthz") { try $0.health($1, $2) }
+        route("GET", "/livez") { try $0.health($1, $2) }
+        route("GET", "/readyz") { try $0.ready($1, $2) }
+        route("GET", "/v1/search/images") { try $0.searchImagesGET($1, $2) }
+        route("POST", "/v1/search/images") { try $0.searchImagesPOST($1, $2) }
+        route("POST", "/v1/search/captions") { try $0.searchCaptions($1, $2) }
+        route("POST", "/v1/classify") { try $0.classify($1, $2) }
+        route("GET", "/v1/images") { try $0.gallery($1, $2) }
+        route("GET", "/v1/images/{id}.png") { try $0.galleryImage($1, $2) }
+        route("POST", "/v1/embed/text") { try $0.embedText($1, $2) }
+        route("POST", "/v1/embed/image") { try $0.embedImage($1, $2) }
+        route("GET", "/v1/model") { try $0.modelInfo($1, $2) }
+        route("GET", "/v1/eval") { try $0.evaluate($1, $2) }
+        if !state.configuration.server.adminToken.isEmpty {
+            route("POST", "/v1/admin/reload") { try $0.adminReload($1, $2) }
+        }
+        route("GET", "/metrics") { try $0.metricsText($1, $2) }
+        router.add("GET", "/openapi.json") { _, _ in
             HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(OpenAPIDocument.json.utf8))
         }
-        r.add("GET", "/") { _, _ in
+        router.add("GET", "/") { _, _ in
             .text(WebPage.html, contentType: "text/html; charset=utf-8")
+        }
+    }
+
+    /// Registers a handler method. The router is owned by this object, so the route holds
+    /// it weakly: a strong capture made a cycle (API → router → route → API) that leaked
+    /// every ServiceAPI with its router (found by LeakSanitizer, scripts/sanitize address).
+    private func route(
+        _ method: String, _ pattern: String,
+        _ handler: @escaping @Sendable (ServiceAPI, HTTPRequest, RouteParameters) throws -> HTTPResponse
+    ) {
+        router.add(method, pattern) { [weak self] request, parameters in
+            guard let self else {
+                throw HTTPError(503, code: "shutting_down", message: "The service is shutting down.")
+            }
+            return try handler(self, request, parameters)
         }
     }
 

@@ -25,6 +25,7 @@ public enum OpenAPIDocument {
   ],
   "paths": {
     "/healthz": {
+      "head": { "tags": ["health"], "operationId": "headHealth", "summary": "As GET /healthz, without the body: the same status and headers.", "responses": { "200": { "$ref": "#/components/responses/HeadAnswer" } } },
       "get": {
         "tags": [ "health" ],
         "operationId": "getHealth",
@@ -36,6 +37,7 @@ public enum OpenAPIDocument {
       }
     },
     "/livez": {
+      "head": { "tags": ["health"], "operationId": "headLiveness", "summary": "As GET /livez, without the body: the same status and headers.", "responses": { "200": { "$ref": "#/components/responses/HeadAnswer" } } },
       "get": {
         "tags": [ "health" ],
         "operationId": "getLiveness",
@@ -47,6 +49,7 @@ public enum OpenAPIDocument {
       }
     },
     "/readyz": {
+      "head": { "tags": ["health"], "operationId": "headReadiness", "summary": "As GET /readyz, without the body: the same status and headers.", "parameters": [{ "$ref": "#/components/parameters/Verbose" }], "responses": { "200": { "$ref": "#/components/responses/HeadAnswer" }, "503": { "$ref": "#/components/responses/HeadAnswer" } } },
       "get": {
         "tags": [ "health" ],
         "operationId": "getReadiness",
@@ -56,13 +59,15 @@ public enum OpenAPIDocument {
           "200": { "description": "Ready to answer queries.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Readiness" } } } },
           "405": { "$ref": "#/components/responses/MethodNotAllowed" },
           "503": {
-            "description": "Not ready yet (still loading or training, or the self-test failed).",
-            "content": { "application/json": { "schema": { "oneOf": [ { "$ref": "#/components/schemas/Readiness" }, { "$ref": "#/components/schemas/Error" } ] } } }
+            "description": "Not ready yet (still loading or training, or start-up failed). The body is the readiness report, not an error: an orchestrator reads the status, a person reads `stage` and, with `?verbose`, the checks.",
+            "headers": { "Retry-After": { "$ref": "#/components/headers/RetryAfter" } },
+            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Readiness" } } }
           }
         }
       }
     },
     "/v1/search/images": {
+      "head": { "tags": ["search"], "operationId": "headSearchImages", "summary": "As GET /v1/search/images, without the body: the same status and headers.", "parameters": [{ "$ref": "#/components/parameters/Query" }, { "$ref": "#/components/parameters/K" }, { "$ref": "#/components/parameters/Explain" }], "responses": { "200": { "$ref": "#/components/responses/HeadAnswer" }, "400": { "$ref": "#/components/responses/HeadAnswer" }, "503": { "$ref": "#/components/responses/HeadAnswer" } } },
       "get": {
         "tags": [ "search" ],
         "operationId": "searchImages",
@@ -145,6 +150,7 @@ public enum OpenAPIDocument {
       }
     },
     "/v1/images": {
+      "head": { "tags": ["gallery"], "operationId": "headListImages", "summary": "As GET /v1/images, without the body: the same status and headers.", "responses": { "200": { "$ref": "#/components/responses/HeadAnswer" } } },
       "get": {
         "tags": [ "gallery" ],
         "operationId": "listImages",
@@ -159,14 +165,19 @@ public enum OpenAPIDocument {
       }
     },
     "/v1/images/{id}.png": {
+      "head": { "tags": ["gallery"], "operationId": "headImage", "summary": "As GET /v1/images/{id}.png, without the body: the same status and headers.", "parameters": [{ "$ref": "#/components/parameters/ImageId" }, { "$ref": "#/components/parameters/IfNoneMatch" }], "responses": { "200": { "$ref": "#/components/responses/HeadAnswer" }, "304": { "$ref": "#/components/responses/HeadAnswer" }, "404": { "$ref": "#/components/responses/HeadAnswer" } } },
       "get": {
         "tags": [ "gallery" ],
         "operationId": "getImage",
         "summary": "One canonical 32x32 render as PNG.",
-        "parameters": [ { "$ref": "#/components/parameters/ImageId" } ],
+        "parameters": [ { "$ref": "#/components/parameters/ImageId" }, { "$ref": "#/components/parameters/IfNoneMatch" } ],
         "responses": {
-          "200": { "description": "The PNG.", "content": { "image/png": { "schema": { "type": "string", "format": "binary" } } } },
-          "400": { "$ref": "#/components/responses/BadRequest" },
+          "200": {
+            "description": "The PNG; cacheable for a day and immutable (the bytes depend only on the id).",
+            "headers": { "ETag": { "$ref": "#/components/headers/ETag" }, "Cache-Control": { "$ref": "#/components/headers/CacheControl" } },
+            "content": { "image/png": { "schema": { "type": "string", "format": "binary" } } }
+          },
+          "304": { "description": "`If-None-Match` named this image's entity tag (or `*`): no body.", "headers": { "ETag": { "$ref": "#/components/headers/ETag" } } },
           "404": { "$ref": "#/components/responses/NotFound" },
           "405": { "$ref": "#/components/responses/MethodNotAllowed" }
         }
@@ -219,6 +230,7 @@ public enum OpenAPIDocument {
       }
     },
     "/v1/model": {
+      "head": { "tags": ["model"], "operationId": "headModel", "summary": "As GET /v1/model, without the body: the same status and headers.", "responses": { "200": { "$ref": "#/components/responses/HeadAnswer" }, "503": { "$ref": "#/components/responses/HeadAnswer" } } },
       "get": {
         "tags": [ "model" ],
         "operationId": "getModel",
@@ -231,6 +243,7 @@ public enum OpenAPIDocument {
       }
     },
     "/v1/eval": {
+      "head": { "tags": ["model"], "operationId": "headEvaluation", "summary": "As GET /v1/eval, without the body: the same status and headers.", "responses": { "200": { "$ref": "#/components/responses/HeadAnswer" }, "503": { "$ref": "#/components/responses/HeadAnswer" } } },
       "get": {
         "tags": [ "model" ],
         "operationId": "getEvaluation",
@@ -250,20 +263,24 @@ public enum OpenAPIDocument {
         "security": [ { "adminToken": [] } ],
         "responses": {
           "200": { "description": "Reloaded.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ReloadResult" } } } },
-          "400": { "$ref": "#/components/responses/BadRequest" },
           "401": { "$ref": "#/components/responses/Unauthorized" },
           "403": { "$ref": "#/components/responses/Forbidden" },
           "404": { "description": "Reloading is off: no admin token is configured.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
           "405": { "$ref": "#/components/responses/MethodNotAllowed" },
+          "409": {
+            "description": "The weights file could not be used (missing, not safetensors, wrong shapes, or below the self-test floor); the previous model keeps serving. Code `reload_failed`; the message names the file and the problem.",
+            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" }, "example": { "error": { "code": "reload_failed", "message": "Reload failed, the previous model keeps serving: weights file /srv/nanovlm.safetensors: not a valid safetensors file: ..." } } } }
+          },
           "503": { "$ref": "#/components/responses/NotReady" }
         }
       }
     },
     "/metrics": {
+      "head": { "tags": ["meta"], "operationId": "headMetrics", "summary": "As GET /metrics, without the body: the same status and headers.", "responses": { "200": { "$ref": "#/components/responses/HeadAnswer" } } },
       "get": {
         "tags": [ "meta" ],
         "operationId": "getMetrics",
-        "summary": "Prometheus text format: nanovlm_requests_total{route,code}, nanovlm_request_duration_seconds histograms by route, nanovlm_model_ready, nanovlm_build_info.",
+        "summary": "Prometheus text format: nanovlm_requests_total{route,method,code}, nanovlm_request_duration_seconds histograms by route, nanovlm_model_ready, nanovlm_build_info{version,blas_core}. `route` is the matched path pattern (`unmatched` for unknown paths), so label values stay bounded.",
         "responses": {
           "200": { "description": "The metrics.", "content": { "text/plain": { "schema": { "type": "string" } } } },
           "405": { "$ref": "#/components/responses/MethodNotAllowed" }
@@ -271,6 +288,7 @@ public enum OpenAPIDocument {
       }
     },
     "/openapi.json": {
+      "head": { "tags": ["meta"], "operationId": "headOpenAPIDocument", "summary": "As GET /openapi.json, without the body: the same status and headers.", "responses": { "200": { "$ref": "#/components/responses/HeadAnswer" } } },
       "get": {
         "tags": [ "meta" ],
         "operationId": "getOpenAPIDocument",
@@ -282,6 +300,7 @@ public enum OpenAPIDocument {
       }
     },
     "/": {
+      "head": { "tags": ["meta"], "operationId": "headWebPage", "summary": "As GET /, without the body: the same status and headers.", "responses": { "200": { "$ref": "#/components/responses/HeadAnswer" } } },
       "get": {
         "tags": [ "meta" ],
         "operationId": "getWebPage",
@@ -297,7 +316,17 @@ public enum OpenAPIDocument {
     "securitySchemes": {
       "adminToken": { "type": "http", "scheme": "bearer", "description": "The admin token from the configuration: `Authorization: Bearer <token>`." }
     },
+    "headers": {
+      "RetryAfter": { "description": "Seconds to wait before retrying.", "schema": { "type": "integer", "minimum": 1 } },
+      "ETag": { "description": "A strong entity tag of the PNG bytes.", "schema": { "type": "string" } },
+      "CacheControl": { "description": "`public, max-age=86400, immutable`.", "schema": { "type": "string" } }
+    },
     "parameters": {
+      "IfNoneMatch": {
+        "name": "If-None-Match", "in": "header", "required": false,
+        "description": "Entity tags from an earlier answer; a match gets 304 without the body.",
+        "schema": { "type": "string" }
+      },
       "Query": {
         "name": "q", "in": "query", "required": true,
         "description": "A caption or part of one, e.g. `pink circle top`, `red`, `circle top`.",
@@ -342,7 +371,8 @@ public enum OpenAPIDocument {
               "type": "object",
               "required": [ "image" ],
               "properties": {
-                "image": { "type": "string", "format": "binary", "description": "The PNG file (`curl -F image=@x.png`)." },
+                "image": { "type": "string", "format": "binary", "description": "The PNG file (`curl -F image=@x.png`); a part named `file`, or any part with a file name, is accepted too." },
+                "k": { "type": "integer", "minimum": 1, "maximum": 243, "description": "How many results, when not given in the query string." },
                 "candidates": { "type": "array", "items": { "type": "string", "minLength": 1, "maxLength": 256 }, "description": "Texts to rank instead of the 243 captions (repeat the field for each)." }
               }
             },
@@ -355,6 +385,9 @@ public enum OpenAPIDocument {
       }
     },
     "responses": {
+      "HeadAnswer": {
+        "description": "What GET answers with this status, headers only: every GET route answers HEAD."
+      },
       "BadRequest": {
         "description": "Bad input: an unknown word (the message names it and lists the known words), an empty or over-long query, k out of range, malformed JSON, more than 64 queries, a body that is not a valid PNG.",
         "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" }, "example": { "error": { "code": "unknown_word", "message": "unknown word \"teal\"; known words: red, green, blue, ..." } } } }
@@ -386,7 +419,8 @@ public enum OpenAPIDocument {
         "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
       },
       "NotReady": {
-        "description": "The model or its embedding tables are not in memory yet.",
+        "description": "The model or its embedding tables are not in memory yet. Code `not_ready`; the message says what start-up is doing (e.g. training, epoch 12 of 200).",
+        "headers": { "Retry-After": { "$ref": "#/components/headers/RetryAfter" } },
         "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
       }
     },
@@ -415,19 +449,24 @@ public enum OpenAPIDocument {
       },
       "Readiness": {
         "type": "object",
-        "required": [ "status" ],
+        "required": [ "status", "stage" ],
+        "additionalProperties": false,
         "description": "`checks` is present with `?verbose`.",
         "properties": {
-          "status": { "type": "string", "description": "`ready` once every check passed." },
+          "status": { "type": "string", "enum": [ "ready", "not_ready", "failed" ], "description": "`ready` once every check passed; `failed` when start-up gave up." },
+          "stage": { "type": "string", "enum": [ "starting", "loading", "training", "embedding", "self_test", "ready", "failed" ], "description": "What start-up is doing." },
           "checks": {
             "type": "array",
             "items": {
               "type": "object",
               "required": [ "name", "state" ],
+              "additionalProperties": false,
               "properties": {
-                "name": { "type": "string" },
-                "state": { "type": "string" },
-                "detail": { "type": "string" }
+                "name": { "type": "string", "enum": [ "weights", "image_embeddings", "caption_embeddings", "self_test" ] },
+                "state": { "type": "string", "enum": [ "pending", "running", "ok", "failed" ] },
+                "detail": { "type": "string", "description": "e.g. `training: epoch 12 of 200, loss 0.8123` or `gallery R@1 1.000 ≥ 0.95`." },
+                "epoch": { "type": "integer", "minimum": 0, "description": "While training: the last finished epoch." },
+                "epochs": { "type": "integer", "minimum": 1, "description": "While training: the epochs in all." }
               }
             }
           }
@@ -455,7 +494,8 @@ public enum OpenAPIDocument {
         "additionalProperties": false,
         "properties": {
           "queries": { "type": "array", "minItems": 1, "maxItems": 64, "items": { "$ref": "#/components/schemas/QueryText" } },
-          "k": { "$ref": "#/components/schemas/K" }
+          "k": { "$ref": "#/components/schemas/K" },
+          "explain": { "type": "boolean", "default": false }
         }
       },
       "Explanation": {
@@ -527,12 +567,12 @@ public enum OpenAPIDocument {
       },
       "CaptionResult": {
         "type": "object",
-        "description": "`id` and `image_url` name the gallery pair whose caption this is; ranking `candidates`, they are absent and `caption` is the candidate text.",
-        "required": [ "rank", "caption", "score", "probability" ],
+        "description": "Ranking the 243 captions, `id` is the gallery pair whose caption this is and `image_url` its image. Ranking `candidates`, `id` is the candidate's position in the list (0-based), `caption` is the candidate text as sent, and `image_url` is absent.",
+        "required": [ "rank", "id", "caption", "score", "probability" ],
         "additionalProperties": false,
         "properties": {
-          "rank": { "type": "integer", "minimum": 1 },
-          "id": { "$ref": "#/components/schemas/ImageId" },
+          "rank": { "type": "integer", "minimum": 1, "maximum": 256 },
+          "id": { "type": "integer", "minimum": 0, "maximum": 255 },
           "caption": { "type": "string" },
           "score": { "type": "number", "description": "Cosine similarity." },
           "probability": { "type": "number", "minimum": 0, "maximum": 1, "description": "Softmax of score/tau over all candidates." },
@@ -545,9 +585,20 @@ public enum OpenAPIDocument {
         "required": [ "query", "k", "results" ],
         "additionalProperties": false,
         "properties": {
-          "query": { "description": "What was ranked against: a description of the uploaded image." },
-          "k": { "type": "integer", "minimum": 1 },
-          "results": { "type": "array", "items": { "$ref": "#/components/schemas/CaptionResult" } }
+          "query": { "$ref": "#/components/schemas/ImageQuery" },
+          "k": { "$ref": "#/components/schemas/K" },
+          "results": { "type": "array", "maxItems": 256, "items": { "$ref": "#/components/schemas/CaptionResult" } }
+        }
+      },
+      "ImageQuery": {
+        "type": "object",
+        "description": "What was ranked against: the uploaded image, and the candidate texts when given.",
+        "required": [ "type", "bytes" ],
+        "additionalProperties": false,
+        "properties": {
+          "type": { "type": "string", "enum": [ "image/png" ] },
+          "bytes": { "type": "integer", "minimum": 1, "description": "Size of the uploaded PNG." },
+          "candidates": { "type": "array", "minItems": 1, "maxItems": 256, "items": { "type": "string" }, "description": "The texts ranked instead of the 243 captions, in the order sent." }
         }
       },
       "ColourPrediction": {
@@ -732,17 +783,18 @@ public enum OpenAPIDocument {
       },
       "Weights": {
         "type": "object",
-        "required": [ "source", "sha256" ],
+        "required": [ "source", "path", "sha256" ],
         "additionalProperties": false,
         "properties": {
           "source": { "type": "string", "enum": [ "trained at start-up", "loaded from file" ] },
           "path": { "type": "string" },
-          "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" }
+          "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$", "nullable": true, "description": "SHA-256 of the weights file; null when training could not save it." }
         }
       },
       "EpochRecord": {
         "type": "object",
-        "required": [ "epoch", "loss" ],
+        "required": [ "epoch", "loss", "learning_rate", "elapsed" ],
+        "additionalProperties": false,
         "properties": {
           "epoch": { "type": "integer", "minimum": 1 },
           "loss": { "type": "number" },
@@ -755,10 +807,12 @@ public enum OpenAPIDocument {
       "Model": {
         "type": "object",
         "required": [ "architecture", "temperature", "seed", "weights", "training", "metrics", "blas", "version" ],
+        "additionalProperties": false,
         "properties": {
           "architecture": {
             "type": "object",
             "required": [ "image_encoder", "text_encoder", "embedding_dim", "parameters" ],
+            "additionalProperties": false,
             "properties": {
               "image_encoder": { "type": "string", "enum": [ "cnn", "vit" ] },
               "text_encoder": { "type": "string", "enum": [ "mean", "attention" ] },
@@ -767,11 +821,14 @@ public enum OpenAPIDocument {
             }
           },
           "temperature": { "type": "number", "exclusiveMinimum": true, "minimum": 0 },
-          "seed": { "type": "integer" },
+          "seed": { "type": "integer", "minimum": 0, "description": "Seed of the train/validation split the weights were trained with." },
           "weights": { "$ref": "#/components/schemas/Weights" },
           "training": {
             "type": "object",
+            "nullable": true,
+            "description": "null for a weights file saved without its training record.",
             "required": [ "epochs", "seconds", "final_loss", "history" ],
+            "additionalProperties": false,
             "properties": {
               "epochs": { "type": "integer", "minimum": 0 },
               "seconds": { "type": "number", "minimum": 0 },
@@ -783,6 +840,7 @@ public enum OpenAPIDocument {
           "blas": {
             "type": "object",
             "required": [ "core", "threads" ],
+            "additionalProperties": false,
             "properties": {
               "core": { "type": "string", "example": "SkylakeX" },
               "threads": { "type": "integer", "minimum": 1 }
@@ -793,10 +851,12 @@ public enum OpenAPIDocument {
       },
       "ReloadResult": {
         "type": "object",
-        "required": [ "status", "weights" ],
+        "required": [ "status", "weights", "gallery_r1" ],
+        "additionalProperties": false,
         "properties": {
-          "status": { "type": "string", "example": "reloaded" },
-          "weights": { "$ref": "#/components/schemas/Weights" }
+          "status": { "type": "string", "enum": [ "reloaded" ] },
+          "weights": { "$ref": "#/components/schemas/Weights" },
+          "gallery_r1": { "type": "number", "minimum": 0, "maximum": 1, "description": "The self-test figure of the new weights: image-to-text R@1 of the 243 canonical images." }
         }
       }
     }

@@ -1,4 +1,5 @@
 import HTTPServer
+import NanoVLM
 
 /// `POST /v1/admin/reload`, registered only when an admin token is configured (otherwise
 /// the path does not exist: 404).
@@ -47,13 +48,13 @@ extension ServiceAPI {
         }
     }
 
-    /// Equality whose running time depends only on the lengths, not on where the bytes differ.
+    /// Equality whose running time does not depend on the secret: both sides are hashed
+    /// to 32 bytes (so the comparison does not even reveal the secret's length) and every
+    /// byte of the digests is compared, whatever differs first.
     static func constantTimeEquals(_ given: String, _ secret: String) -> Bool {
-        let a = Array(given.utf8), b = Array(secret.utf8)
+        let a = SHA256.digest(Array(given.utf8)), b = SHA256.digest(Array(secret.utf8))
         var difference: UInt8 = a.count == b.count ? 0 : 1
-        for i in 0..<max(a.count, b.count) {
-            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
-        }
+        for (x, y) in zip(a, b) { difference |= x ^ y }
         return difference == 0
     }
 }

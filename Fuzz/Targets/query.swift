@@ -1,0 +1,23 @@
+// libFuzzer target: request-target parsing (path, percent-decoding, query pairs) and the
+// forgiving text-query parser of SPEC §5.
+import HTTPServer
+import ShapesData
+
+func fuzzQuery(_ bytes: [UInt8]) {
+    let text = String(decoding: bytes, as: UTF8.self)
+    let request = HTTPRequest(method: "GET", target: "/v1/search/images?" + text)
+    _ = HTTPRequest(method: "GET", target: text).path
+    for candidate in [text] + request.queryValues("q") {
+        do {
+            let parsed = try QueryParser.parse(candidate)
+            guard !parsed.words.isEmpty, parsed.words.count == parsed.tokens.count,
+                parsed.words.count <= QueryParser.maxWords, candidate.utf8.count <= QueryParser.maxBytes
+            else { fatalError("accepted an invalid query: \(parsed)") }
+            // The canonical form parses to itself.
+            guard (try? QueryParser.parse(parsed.text)) == parsed else { fatalError("\(parsed.text) does not re-parse") }
+        } catch is QueryError {
+        } catch {
+            fatalError("unexpected error type: \(error)")
+        }
+    }
+}
