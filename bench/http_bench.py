@@ -75,8 +75,8 @@ def wrk(port, path, script=None, env=None):
         args = WRK + ([ "-s", script ] if script else []) + [f"http://127.0.0.1:{port}{path}"]
         out = subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p50 = to_ms(re.search(r"50%\s+(\S+)", out).group(1))
-        p99 = to_ms(re.search(r"99%\s+(\S+)", out).group(1))
+        p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+        p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         if errors:
             raise SystemExit(f"{path}: {errors.group(1)} non-2xx responses")

@@ -129,7 +129,16 @@ enum RawHTTP {
     ) throws -> Reply {
         let fd = try connect(port: port)
         defer { close(fd) }
-        send(fd, head(method, target, headers: headers, bodyLength: body?.count) + (body ?? []))
+        guard let body, body.count > 65536 else {
+            send(fd, head(method, target, headers: headers, bodyLength: body?.count) + (body ?? []))
+            return try readReply(fd)
+        }
+        // A large body: like curl's `Expect: 100-continue`, give the server a moment to refuse
+        // it from the head alone. Writing a body the server won't read makes its close reset
+        // the connection, and a reset can discard the answer before this side reads it.
+        send(fd, head(method, target, headers: headers, bodyLength: body.count))
+        var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        if poll(&waiting, 1, 300) == 0 { send(fd, body) }
         return try readReply(fd)
     }
 }
