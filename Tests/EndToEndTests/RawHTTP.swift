@@ -83,7 +83,7 @@ enum RawHTTP {
     }
 
     /// Reads until the server closes, then parses status, headers and body.
-    static func readReply(_ fd: Int32) throws -> Reply {
+    static func readReply(_ fd: Int32, _ what: String = "") throws -> Reply {
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -98,7 +98,12 @@ enum RawHTTP {
                 throw HTTPFailure(description: "read failed: \(String(cString: strerror(errno)))")
             }
         }
-        return try parse(data)
+        do {
+            return try parse(data)
+        } catch {
+            // Name the request: a failure deep in a long table of requests is otherwise anonymous.
+            throw HTTPFailure(description: "\(error) (request: \(what.prefix(120)))")
+        }
     }
 
     static func parse(_ data: [UInt8]) throws -> Reply {
@@ -131,7 +136,7 @@ enum RawHTTP {
         defer { close(fd) }
         guard let body, body.count > 65536 else {
             send(fd, head(method, target, headers: headers, bodyLength: body?.count) + (body ?? []))
-            return try readReply(fd)
+            return try readReply(fd, "\(method) \(target)")
         }
         // A large body: like curl's `Expect: 100-continue`, give the server a moment to refuse
         // it from the head alone. Writing a body the server won't read makes its close reset
@@ -139,7 +144,7 @@ enum RawHTTP {
         send(fd, head(method, target, headers: headers, bodyLength: body.count))
         var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         if poll(&waiting, 1, 300) == 0 { send(fd, body) }
-        return try readReply(fd)
+        return try readReply(fd, "\(method) \(target)")
     }
 }
 

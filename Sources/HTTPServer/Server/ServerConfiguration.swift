@@ -25,9 +25,9 @@ public struct ServerConfiguration: Sendable {
     public var connectionLimit: Int = 1024
     public var perIPConnectionLimit: Int = 256
     /// Per-connection memory for request headers and read buffers. libmicrohttpd clears
-    /// part of it for every request on a kept-alive connection, so it is kept small (16 KiB
-    /// holds any reasonable request head; bodies are buffered outside it).
-    public var connectionMemoryBytes: Int = 16 * 1024
+    /// part of it for every request on a kept-alive connection, so it is kept at its default (32 KiB:
+    /// 16 KiB cut off a 4 KB query string with a body behind it; bodies are buffered outside it).
+    public var connectionMemoryBytes: Int = 32 * 1024
     /// Lets libmicrohttpd print its own diagnostics (client protocol errors, accept
     /// failures) to stderr.
     public var logLibraryErrors: Bool = false
@@ -35,7 +35,7 @@ public struct ServerConfiguration: Sendable {
     public init(
         host: String = "0.0.0.0", port: Int = 8080, maxBodyBytes: Int = 4 << 20, threads: Int = 2,
         connectionTimeoutSeconds: Int = 30, connectionLimit: Int = 1024, perIPConnectionLimit: Int = 256,
-        connectionMemoryBytes: Int = 16 * 1024, logLibraryErrors: Bool = false
+        connectionMemoryBytes: Int = 32 * 1024, logLibraryErrors: Bool = false
     ) {
         self.host = host
         self.port = port
