@@ -75,10 +75,10 @@ final class LiveServerTests: XCTestCase {
     func testDeclaredLengthOverLimitIs413WithoutReadingBody() throws {
         let server = try startServer(maxBodyBytes: 1 << 20)
         let connection = try RawConnection(port: server.port, timeoutSeconds: 3)
-        let started = Date()
+        // No body byte is ever sent: an answer at all (within the 3 s read timeout) proves the
+        // server didn't wait for it.
         try connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(10 << 20)\r\n\r\n")
         let response = try connection.readResponse()
-        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
         XCTAssertEqual(response.status, 413)
         XCTAssertEqual(try errorBody(HTTPResponse(status: response.status, body: response.body)).code, "payload_too_large")
         XCTAssertTrue(connection.isClosedByPeer(), "the unread body must not be waited for")
