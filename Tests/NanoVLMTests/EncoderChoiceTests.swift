@@ -45,7 +45,7 @@ final class EncoderChoiceTests: XCTestCase {
             let step = ContrastiveStep(model: model, batch: batch)
             step.set(images: images, words: [[1, 2, 3], [4, 5], [6]])  // two padded rows
             step.run(count: batch)
-            let mask = reluMask(step)
+            let mask = step.reluMask
             let analytic = step.gradients.array
             let original = model.parameters.array
             for entry in model.layout.entries
@@ -63,18 +63,12 @@ final class EncoderChoiceTests: XCTestCase {
                         model.parametersChanged()
                     }
                     let loss = Double(step.run(count: batch))
-                    return reluMask(step) == mask ? loss : nil
+                    return step.reluMask == mask ? loss : nil
                 }
             }
         }
     }
 
-    private func reluMask(_ step: ContrastiveStep) -> [Bool] {
-        step.shards.flatMap { shard -> [Bool] in
-            guard case .cnn(let images) = shard else { return [] }
-            return (1...4).flatMap { i in images.activations[i].array.map { $0 > 0 } }
-        }
-    }
 
     /// Padding never changes the `[CLS]` output: the same partial caption embedded alone,
     /// in a batch padded to 4 and to 16 positions, with any token in the padding.

@@ -26,7 +26,7 @@ final class ModelGradientTests: XCTestCase {
             let step = ContrastiveStep(model: model, batch: batch, parallelism: parallelism)
             step.set(images: images, words: words)
             step.run(count: batch)
-            let baselineMask = reluMask(step)
+            let baselineMask = step.reluMask
             let analytic = step.gradients.array
             let original = model.parameters.array
             for entry in model.layout.entries {
@@ -47,17 +47,9 @@ final class ModelGradientTests: XCTestCase {
                         model.parametersChanged()
                     }
                     let loss = Double(step.run(count: batch))
-                    return reluMask(step) == baselineMask ? loss : nil
+                    return step.reluMask == baselineMask ? loss : nil
                 }
             }
-        }
-    }
-
-    /// Which ReLU units are on: a probe that flips any of them crossed a kink.
-    private func reluMask(_ step: ContrastiveStep) -> [Bool] {
-        step.shards.flatMap { shard -> [Bool] in
-            guard case .cnn(let images) = shard else { return [] }
-            return (1...4).flatMap { i in images.activations[i].array.map { $0 > 0 } }
         }
     }
 }

@@ -54,3 +54,14 @@ func runPython(_ arguments: [String], file: StaticString = #filePath, line: UInt
 
 /// The directory of this test file (fixtures and scripts live beside it).
 let testDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+
+extension ContrastiveStep {
+    /// Which ReLU units of the CNN are on: a finite-difference probe that flips any of them
+    /// crossed a kink, and is skipped. Empty for encoders without ReLUs.
+    var reluMask: [Bool] {
+        shards.flatMap { shard -> [Bool] in
+            guard case .cnn(let images) = shard else { return [] }
+            return (1...4).flatMap { i in images.activations[i].array.map { $0 > 0 } }
+        }
+    }
+}
