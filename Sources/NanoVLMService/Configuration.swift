@@ -13,12 +13,15 @@ public struct ServerSettings: Codable, Equatable, Sendable {
     public var perIPConnectionLimit = 256
     /// Bearer token for `/v1/admin/reload`; empty turns the endpoint off (404).
     public var adminToken = ""
+    /// Finished text → image search bodies kept per model; 0 turns the cache off.
+    public var searchCacheEntries = 512
 
     public init() {}
     enum CodingKeys: String, CodingKey {
         case host, port, threads, maxBodyBytes = "max_body_bytes"
         case connectionTimeoutSeconds = "connection_timeout_seconds", connectionLimit = "connection_limit"
         case perIPConnectionLimit = "per_ip_connection_limit", adminToken = "admin_token"
+        case searchCacheEntries = "search_cache_entries"
     }
 }
 
@@ -103,6 +106,9 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
         }
         guard (1...100_000).contains(server.perIPConnectionLimit) else {
             throw fail("server.per_ip_connection_limit", "must be in 1…100000 (got \(server.perIPConnectionLimit))")
+        }
+        guard (0...65536).contains(server.searchCacheEntries) else {
+            throw fail("server.search_cache_entries", "must be in 0…65536, 0 turning the cache off (got \(server.searchCacheEntries))")
         }
         try model.validate()
         try training.validate()

@@ -1,8 +1,10 @@
 import Foundation
+import Synchronization
 
 /// Request counters, latency histograms and gauges, rendered in the Prometheus text
-/// exposition format (version 0.0.4). Thread-safe: one lock, held only for dictionary
-/// updates on the hot path.
+/// exposition format (version 0.0.4). Thread-safe. Request observations, made by every
+/// request, go to a shard of the calling thread, each behind its own lock, so worker
+/// threads do not queue on one lock; `render()` adds the shards up.
 public final class MetricsRegistry: @unchecked Sendable {
     private struct RequestKey: Hashable {
         let route: String
@@ -14,6 +16,25 @@ public final class MetricsRegistry: @unchecked Sendable {
         var bucketCounts: [UInt64]  // per bucket, not cumulative; made cumulative when rendered
         var sum: Double = 0
         var count: UInt64 = 0
+
+        mutating func record(bucket: Int, seconds: Double) {
+            bucketCounts[bucket] += 1
+            sum += seconds
+            count += 1
+        }
+
+        mutating func add(_ other: Histogram) {
+            for index in bucketCounts.indices { bucketCounts[index] += other.bucketCounts[index] }
+            sum += other.sum
+            count += other.count
+        }
+    }
+
+    /// One thread's (or a few threads') request observations.
+    private final class Shard: @unchecked Sendable {
+        let lock = NSLock()
+        var requestCounts: [RequestKey: UInt64] = [:]
+        var durations: [String: Histogram] = [:]
     }
 
     private struct GaugeFamily {
@@ -23,8 +44,7 @@ public final class MetricsRegistry: @unchecked Sendable {
 
     private let lock = NSLock()
     private let durationBuckets: [Double]
-    private var requestCounts: [RequestKey: UInt64] = [:]
-    private var durations: [String: Histogram] = [:]
+    private let shards = (0..<16).map { _ in Shard() }
     private var gauges: [String: GaugeFamily] = [:]
 
     /// - Parameter durationBuckets: upper bounds in seconds; sorted and deduplicated here,
@@ -41,14 +61,13 @@ public final class MetricsRegistry: @unchecked Sendable {
         let seconds = seconds.isFinite ? max(0, seconds) : 0
         let bucket = durationBuckets.firstIndex { seconds <= $0 } ?? durationBuckets.count
         let key = RequestKey(route: route, method: method, code: status)
-        lock.lock()
-        defer { lock.unlock() }
-        requestCounts[key, default: 0] += 1
-        var histogram = durations[route] ?? Histogram(bucketCounts: Array(repeating: 0, count: durationBuckets.count + 1))
-        histogram.bucketCounts[bucket] += 1
-        histogram.sum += seconds
-        histogram.count += 1
-        durations[route] = histogram
+        let shard = shards[ThreadSlot.current % shards.count]
+        shard.lock.lock()
+        defer { shard.lock.unlock() }
+        shard.requestCounts[key, default: 0] += 1
+        // Mutated in place: a copy out and back would copy the bucket array every request.
+        shard.durations[route, default: Histogram(bucketCounts: Array(repeating: 0, count: durationBuckets.count + 1))]
+            .record(bucket: bucket, seconds: seconds)
     }
 
     /// Sets a gauge sample. Invalid characters in metric or label names become `_`.
@@ -69,9 +88,15 @@ public final class MetricsRegistry: @unchecked Sendable {
     /// The whole registry in the Prometheus text format; families and series are sorted
     /// so the output is stable.
     public func render() -> String {
+        var counts: [RequestKey: UInt64] = [:]
+        var histograms: [String: Histogram] = [:]
+        for shard in shards {
+            shard.lock.lock()
+            counts.merge(shard.requestCounts, uniquingKeysWith: +)
+            histograms.merge(shard.durations) { var sum = $0; sum.add($1); return sum }
+            shard.lock.unlock()
+        }
         lock.lock()
-        let counts = requestCounts
-        let histograms = durations
         let gaugeFamilies = gauges
         lock.unlock()
 
@@ -157,5 +182,23 @@ public final class MetricsRegistry: @unchecked Sendable {
             out.unicodeScalars.append(isLetter || (isDigit && index > 0) ? scalar : "_")
         }
         return out.isEmpty ? "_" : out
+    }
+}
+
+/// A small number per thread, handed out in order the first time a thread asks: threads
+/// that record metrics get shards of their own (up to the shard count).
+enum ThreadSlot {
+    private static let next = Atomic<Int>(0)
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    static var current: Int {
+        if let stored = pthread_getspecific(key) { return Int(bitPattern: stored) - 1 }
+        let slot = next.wrappingAdd(1, ordering: .relaxed).oldValue & 0xFFFF
+        pthread_setspecific(key, UnsafeRawPointer(bitPattern: slot + 1))
+        return slot
     }
 }

@@ -4,6 +4,12 @@ extension String {
     var asciiLowercased: String {
         let bytes = utf8
         guard bytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return self }
-        return String(decoding: bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        return String(decoding: bytes.map(ASCII.lower), as: UTF8.self)
     }
+}
+
+enum ASCII {
+    /// The byte with A–Z lowered.
+    @inline(__always)
+    static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
 }

@@ -32,6 +32,18 @@ public struct HTTPRequest: Sendable {
         self.body = body
     }
 
+    /// For the server, whose header names arrive lowercased and joined already.
+    init(
+        method: String, path: String, query: [(name: String, value: String)], lowercasedHeaders: [String: String],
+        body: [UInt8]
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = lowercasedHeaders
+        self.body = body
+    }
+
     /// Builds a request from a raw request target such as `"/v1/search?q=red+circle&k=3"`,
     /// parsed exactly as the live server parses it.
     public init(method: String, target: String, headers: [String: String] = [:], body: [UInt8] = []) {
@@ -88,23 +100,27 @@ extension StringProtocol {
 /// not form UTF-8 after decoding become U+FFFD.
 enum RequestTarget {
     static func parse(_ target: String) -> (path: String, query: [(name: String, value: String)]) {
-        var bytes = Array(target.utf8)
-        if let hash = bytes.firstIndex(of: UInt8(ascii: "#")) {
-            bytes.removeSubrange(hash...)
-        }
+        var target = target
+        return target.withUTF8 { parse($0[...]) }
+    }
+
+    private typealias Bytes = Slice<UnsafeBufferPointer<UInt8>>
+
+    private static func parse(_ whole: Bytes) -> (path: String, query: [(name: String, value: String)]) {
+        var bytes = whole[..<(whole.firstIndex(of: UInt8(ascii: "#")) ?? whole.endIndex)]
         if bytes.first != UInt8(ascii: "/"), let schemeEnd = find(Array("://".utf8), in: bytes) {
             let afterAuthority = bytes[(schemeEnd + 3)...].firstIndex(of: UInt8(ascii: "/"))
-            bytes = afterAuthority.map { Array(bytes[$0...]) } ?? [UInt8(ascii: "/")]
+            guard let afterAuthority else { return ("/", []) }
+            bytes = bytes[afterAuthority...]
         }
-        let questionMark = bytes.firstIndex(of: UInt8(ascii: "?"))
-        let rawPath = bytes[..<(questionMark ?? bytes.endIndex)]
-        let path = decode(rawPath, plusIsSpace: false)
-        guard let questionMark else { return (path, []) }
-        return (path, parseQuery(bytes[(questionMark + 1)...]))
+        guard let questionMark = bytes.firstIndex(of: UInt8(ascii: "?")) else {
+            return (decode(bytes, plusIsSpace: false), [])
+        }
+        return (decode(bytes[..<questionMark], plusIsSpace: false), parseQuery(bytes[(questionMark + 1)...]))
     }
 
     /// `application/x-www-form-urlencoded` pairs, in order; empty pieces are skipped.
-    static func parseQuery(_ bytes: ArraySlice<UInt8>) -> [(name: String, value: String)] {
+    private static func parseQuery(_ bytes: Bytes) -> [(name: String, value: String)] {
         var result: [(name: String, value: String)] = []
         for piece in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             if let equals = piece.firstIndex(of: UInt8(ascii: "=")) {
@@ -118,23 +134,30 @@ enum RequestTarget {
         return result
     }
 
-    static func decode(_ bytes: ArraySlice<UInt8>, plusIsSpace: Bool) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "%"), index + 2 < bytes.endIndex,
-                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
-            {
-                output.append(high << 4 | low)
-                index += 3
-                continue
-            }
-            output.append(plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
-            index += 1
+    /// Percent-decodes straight into the string's storage; invalid UTF-8 is repaired to U+FFFD
+    /// by the initializer.
+    private static func decode(_ bytes: Bytes, plusIsSpace: Bool) -> String {
+        guard bytes.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes), as: UTF8.self)
         }
-        return String(decoding: output, as: UTF8.self)
+        return String(unsafeUninitializedCapacity: bytes.count) { output in
+            var count = 0
+            var index = bytes.startIndex
+            while index < bytes.endIndex {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "%"), index + 2 < bytes.endIndex,
+                    let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+                {
+                    output[count] = high << 4 | low
+                    index += 3
+                } else {
+                    output[count] = plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte
+                    index += 1
+                }
+                count += 1
+            }
+            return count
+        }
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {
@@ -146,9 +169,10 @@ enum RequestTarget {
         }
     }
 
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+    private static func find(_ needle: [UInt8], in haystack: Bytes) -> Int? {
         guard needle.count <= haystack.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+        for start in haystack.startIndex...(haystack.endIndex - needle.count)
+        where haystack[start..<(start + needle.count)].elementsEqual(needle) {
             return start
         }
         return nil

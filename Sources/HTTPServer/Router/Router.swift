@@ -36,22 +36,29 @@ public final class Router: Sendable {
     /// Every registered route as (method, pattern), in registration order. HEAD is not
     /// listed: every GET route also answers it.
     public var routes: [(method: String, pattern: String)] {
-        table.routes.map { ($0.method, $0.pattern) }
+        table.snapshot.routes.map { ($0.method, $0.pattern) }
     }
 
     /// Answers the request; never throws.
     /// - Returns: the response and the matched pattern (or `"unmatched"`), a bounded
     ///   label for metrics.
     public func respond(to request: HTTPRequest) -> (response: HTTPResponse, route: String) {
-        let method = request.method.uppercased()
+        let method = request.method.utf8.allSatisfy { $0 < 0x61 || $0 > 0x7A } ? request.method : request.method.uppercased()
+        let snapshot = table.snapshot
+        // Most requests name a route without parameters: one dictionary lookup finds it.
+        if let candidates = snapshot.literalRoutes[request.path],
+            let route = candidates.first(where: { $0.accepts(method) })
+        {
+            return (run(route, [:], request), route.pattern)
+        }
+
         let pathSegments = Route.segments(of: request.path)
         var best: (route: Route, parameters: [String: String])?
         var pathMatched: (pattern: String, methods: Set<String>)?
 
-        for route in table.routes {
+        for route in snapshot.routes {
             guard let parameters = route.match(pathSegments) else { continue }
-            let allowed = route.method == method || (method == "HEAD" && route.method == "GET")
-            if allowed {
+            if route.accepts(method) {
                 if best == nil || route.literalCount > (best?.route.literalCount ?? 0) {
                     best = (route, parameters)
                 }
@@ -68,7 +75,11 @@ public final class Router: Sendable {
             }
             return (HTTPError.notFound("No resource at \(request.path).").response, "unmatched")
         }
+        return (run(route, parameters, request), route.pattern)
+    }
 
+    /// Calls the handler; a thrown `HTTPError` becomes its response, anything else a logged 500.
+    private func run(_ route: Route, _ parameters: [String: String], _ request: HTTPRequest) -> HTTPResponse {
         var response: HTTPResponse
         do {
             response = try route.handler(request, RouteParameters(parameters))
@@ -81,7 +92,7 @@ public final class Router: Sendable {
         }
         // HEAD keeps the GET's body: libmicrohttpd sends only the headers for a HEAD request,
         // with the Content-Length the GET would have.
-        return (response, route.pattern)
+        return response
     }
 
     private func methodNotAllowed(_ methods: Set<String>, path: String) -> HTTPError {
@@ -95,28 +106,41 @@ public final class Router: Sendable {
     }
 }
 
-/// Routes behind a lock so `Router` stays `Sendable`; reads vastly outnumber writes.
-private final class RouteTable: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [Route] = []
+/// The routes, read by every request and written only while the router is built.
+private final class RouteTable: Sendable {
+    final class Snapshot: Sendable {
+        let routes: [Route]
+        /// Routes without parameters by their exact path, in registration order.
+        let literalRoutes: [String: [Route]]
+
+        init(routes: [Route]) {
+            self.routes = routes
+            var literal: [String: [Route]] = [:]
+            for route in routes where route.literalCount == route.segments.count {
+                literal["/" + route.segments.map(\.literalText).joined(separator: "/"), default: []].append(route)
+            }
+            self.literalRoutes = literal
+        }
+    }
+
+    private let current = ReadMostly(Snapshot(routes: []))
 
     func add(_ route: Route) {
-        lock.lock()
-        storage.append(route)
-        lock.unlock()
+        current.write { $0 = Snapshot(routes: $0.routes + [route]) }
     }
 
-    var routes: [Route] {
-        lock.lock()
-        defer { lock.unlock() }
-        return storage
-    }
+    var snapshot: Snapshot { current.current }
 }
 
 private struct Route: Sendable {
     enum Segment: Sendable {
         case literal(String)
         case parameter(name: String, prefix: String, suffix: String)
+
+        var literalText: String {
+            if case .literal(let text) = self { return text }
+            return ""
+        }
     }
 
     let method: String
@@ -150,6 +174,11 @@ private struct Route: Sendable {
             name: String(segment[segment.index(after: open)..<close]),
             prefix: String(segment[..<open]),
             suffix: String(segment[segment.index(after: close)...]))
+    }
+
+    /// A GET route also answers HEAD.
+    func accepts(_ method: String) -> Bool {
+        self.method == method || (method == "HEAD" && self.method == "GET")
     }
 
     func match(_ path: [Substring]) -> [String: String]? {

@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 
 /// What the server knows about one request while libmicrohttpd feeds it in pieces.
 /// Created in the URI callback, kept in `*con_cls` (retained), released in the
@@ -26,21 +26,15 @@ final class RequestState {
 }
 
 /// Counts objects handed to C, so tests can check every `passRetained` is released.
-final class LiveCounter: @unchecked Sendable {
+/// An atomic, not a lock: it is touched twice per request by every worker thread.
+final class LiveCounter: Sendable {
     static let requestStates = LiveCounter()
 
-    private let lock = NSLock()
-    private var count = 0
+    private let count = Atomic<Int>(0)
 
     func add(_ delta: Int) {
-        lock.lock()
-        count += delta
-        lock.unlock()
+        count.wrappingAdd(delta, ordering: .relaxed)
     }
 
-    var value: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
+    var value: Int { count.load(ordering: .relaxed) }
 }

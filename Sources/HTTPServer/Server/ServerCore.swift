@@ -1,29 +1,23 @@
 import CMicroHTTPD
 import Foundation
+import Synchronization
 
 /// The part of the server that libmicrohttpd's threads touch: the handler, the body
 /// limit and the in-flight count. Retained for as long as the daemon runs.
 final class ServerCore: @unchecked Sendable {
     private let handler: @Sendable (HTTPRequest) -> HTTPResponse
     private let maxBodyBytes: Int
-    private let lock = NSLock()
-    private var inFlight = 0
+    private let inFlight = Atomic<Int>(0)
 
     init(maxBodyBytes: Int, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
         self.maxBodyBytes = max(0, maxBodyBytes)
         self.handler = handler
     }
 
-    var inFlightRequests: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return inFlight
-    }
+    var inFlightRequests: Int { inFlight.load(ordering: .acquiring) }
 
     func requestFinished() {
-        lock.lock()
-        inFlight -= 1
-        lock.unlock()
+        inFlight.wrappingSubtract(1, ordering: .releasing)
     }
 
     /// One access-handler call: headers complete, a piece of body, or the end of the body.
@@ -34,9 +28,7 @@ final class ServerCore: @unchecked Sendable {
         if !state.started {
             state.started = true
             state.counted = true
-            lock.lock()
-            inFlight += 1
-            lock.unlock()
+            inFlight.wrappingAdd(1, ordering: .relaxed)
             withUnsafeMutablePointer(to: &state.headers) { headers in
                 _ = MHD_get_connection_values(connection, .HEADER_KIND, MHDCallbacks.collectHeader, headers)
             }
@@ -73,8 +65,10 @@ final class ServerCore: @unchecked Sendable {
         if state.tooLarge {
             return queue(HTTPError.payloadTooLarge(limit: maxBodyBytes).response, on: connection)
         }
+        let parsed = RequestTarget.parse(state.target)
         let request = HTTPRequest(
-            method: state.method, target: state.target, headers: state.headers, body: state.body)
+            method: state.method, path: parsed.path, query: parsed.query, lowercasedHeaders: state.headers,
+            body: state.body)
         state.body = []
         return queue(handler(request), on: connection)
     }
@@ -101,6 +95,14 @@ final class ServerCore: @unchecked Sendable {
         return .NO
     }
 
+    /// Headers libmicrohttpd writes itself; compared without allocating a lowercased copy.
+    private static func writtenByMHD(_ name: String) -> Bool {
+        let length = name.utf8.count
+        return ["date", "content-length", "transfer-encoding"].contains {
+            $0.utf8.count == length && $0.utf8.elementsEqual(name.utf8.lazy.map(ASCII.lower))
+        }
+    }
+
     private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
         let created = response.body.withUnsafeBytes { bytes in
             MHD_create_response_from_buffer(
@@ -108,13 +110,8 @@ final class ServerCore: @unchecked Sendable {
         }
         guard let mhdResponse = created else { return .NO }
         defer { MHD_destroy_response(mhdResponse) }
-        for (name, value) in response.headers {
-            switch name.asciiLowercased {
-            case "content-length", "transfer-encoding", "date":
-                continue  // MHD writes these itself
-            default:
-                _ = MHD_add_response_header(mhdResponse, name, value)
-            }
+        for (name, value) in response.headers where !Self.writtenByMHD(name) {
+            _ = MHD_add_response_header(mhdResponse, name, value)
         }
         let status = (100...999).contains(response.status) ? response.status : 500
         return MHD_queue_response(connection, UInt32(status), mhdResponse)

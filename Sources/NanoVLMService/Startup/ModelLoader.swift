@@ -95,6 +95,8 @@ enum ModelLoader {
             summary: checkpoint.summary, metrics: metrics)
         // Requests run concurrently on the server's threads: one BLAS thread each.
         BLAS.setThreads(1)
-        return LoadedModel(index: index, provenance: provenance, galleryR1: r1, splitSeed: splitSeed)
+        return LoadedModel(
+            index: index, provenance: provenance, galleryR1: r1, splitSeed: splitSeed,
+            searchCacheEntries: configuration.server.searchCacheEntries)
     }
 }

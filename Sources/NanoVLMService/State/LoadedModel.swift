@@ -29,12 +29,17 @@ public final class LoadedModel: Sendable {
     public let galleryR1: Double
     /// The seed of the train/validation split the model was trained with.
     public let splitSeed: UInt64
+    /// Text → image search bodies of this model (`server.search_cache_entries`).
+    let searchCache: SearchCache
 
-    public init(index: RetrievalIndex, provenance: Provenance, galleryR1: Double, splitSeed: UInt64) {
+    public init(
+        index: RetrievalIndex, provenance: Provenance, galleryR1: Double, splitSeed: UInt64, searchCacheEntries: Int = 0
+    ) {
         self.index = index
         self.provenance = provenance
         self.galleryR1 = galleryR1
         self.splitSeed = splitSeed
+        self.searchCache = SearchCache(capacity: searchCacheEntries)
     }
 
     public var split: Split { Dataset.split(seed: splitSeed) }

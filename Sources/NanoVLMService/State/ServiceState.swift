@@ -11,8 +11,7 @@ public final class ServiceState: @unchecked Sendable {
     public let metrics: MetricsRegistry
     public let logger: Logger
 
-    private let lock = NSLock()
-    private var current: LoadedModel?
+    private let current = ReadMostly<LoadedModel?>(nil)
     /// Serialises reloads; the served model stays available while one runs.
     private let reloadLock = NSLock()
 
@@ -27,11 +26,7 @@ public final class ServiceState: @unchecked Sendable {
     }
 
     /// The model now being served, or nil before start-up finished.
-    public var model: LoadedModel? {
-        lock.lock()
-        defer { lock.unlock() }
-        return current
-    }
+    public var model: LoadedModel? { current.current }
 
     /// The model for a request that needs one; 503 with `Retry-After` before ready.
     func requireModel() throws -> LoadedModel {
@@ -45,9 +40,7 @@ public final class ServiceState: @unchecked Sendable {
 
     /// Makes `model` the one new requests use; requests holding the old one finish with it.
     public func install(_ model: LoadedModel) {
-        lock.lock()
-        current = model
-        lock.unlock()
+        current.write { $0 = model }
         readiness.set(stage: .ready)
         publishReadyGauge(true)
     }

@@ -12,9 +12,7 @@ extension ServiceAPI {
         let k = try QueryInputs.k(request.queryValue("k"))
         let explain = try QueryInputs.flag(request.queryValue("explain"), name: "explain")
         if explain { try Self.requireExactExplanations(model) }
-        let parsed = try QueryInputs.parse(text, field: nil)
-        return try JSON.response(
-            SearchResponse(query: text, k: k, results: rankImages(model, parsed, k: k, explain: explain)))
+        return try searchResponse(model, text, field: nil, k: k, explain: explain)
     }
 
     func searchImagesPOST(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
@@ -25,9 +23,7 @@ extension ServiceAPI {
         if explain { try Self.requireExactExplanations(model) }
         switch (try body.string("q"), try body.strings("queries", limit: QueryInputs.maxBatch)) {
         case (let text?, nil):
-            let parsed = try QueryInputs.parse(text, field: "q")
-            return try JSON.response(
-                SearchResponse(query: text, k: k, results: rankImages(model, parsed, k: k, explain: explain)))
+            return try searchResponse(model, text, field: "q", k: k, explain: explain)
         case (nil, let texts?):
             let parsed = try texts.enumerated().map { try QueryInputs.parse($1, field: "queries[\($0)]") }
             let entries = zip(texts, parsed).map { text, query in
@@ -40,6 +36,19 @@ extension ServiceAPI {
         case (.some, .some):
             throw APIError.badRequest("conflicting_fields", "Send either \"q\" or \"queries\", not both.")
         }
+    }
+
+    /// The body of one text → image search, from the model's cache when it was asked before.
+    private func searchResponse(
+        _ model: LoadedModel, _ text: String, field: String?, k: Int, explain: Bool
+    ) throws -> HTTPResponse {
+        let body = try model.searchCache.body(for: .init(query: text, k: k, explain: explain)) {
+            let parsed = try QueryInputs.parse(text, field: field)
+            return try JSON.response(
+                SearchResponse(query: text, k: k, results: rankImages(model, parsed, k: k, explain: explain))
+            ).body
+        }
+        return .json(body)
     }
 
     /// The top `k` canonical images for a parsed query, optionally with explanations.
