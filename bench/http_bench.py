@@ -55,8 +55,8 @@ def wait_ready(port, timeout=300):
     raise SystemExit("nanovlm did not become ready")
 
 
-def serve(weights):
-    env = dict(os.environ, NANOVLM_LOG_LEVEL="warning")
+def serve(weights, **settings):
+    env = dict(os.environ, NANOVLM_LOG_LEVEL="warning", **settings)
     return start([NANOVLM, "serve", "--config", os.path.join(ROOT, "config/nanovlm.json"), "--weights", weights,
                   "--host", "127.0.0.1", "--port", "0", "--threads", str(THREADS)], env)
 
@@ -115,6 +115,16 @@ def http_mode():
                 ("GET /v1/images/17.png", "/v1/images/17.png", None),
             ]:
                 rows.append((name, wrk(port, path, script, env)))
+            # The same search on a server without the search cache: every request parses,
+            # embeds, ranks and writes JSON.
+            cold, cold_port = serve(WEIGHTS, NANOVLM_SERVER_SEARCH_CACHE_ENTRIES="0")
+            try:
+                wait_ready(cold_port)
+                rows.insert(3, ("GET /v1/search/images?q=pink+circle+top, search cache off",
+                                wrk(cold_port, "/v1/search/images?q=pink+circle+top")))
+            finally:
+                cold.terminate()
+                cold.wait()
         finally:
             bare.terminate()
             bare.wait()

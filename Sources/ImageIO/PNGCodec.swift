@@ -8,15 +8,17 @@ public enum PNGCodec {
 
     /// Any valid PNG: every colour type and bit depth, interlaced or not, alpha composited over black. Returns pixels in [0,1].
     public static func decode(_ bytes: UnsafeRawBufferPointer, maxDimension: Int = maxDimension) throws -> RGBImage {
-        try withDecodedPixels(bytes, maxDimension: maxDimension) { decoded in
-            let rowLength = decoded.width * 3
-            let pixels = [Float](unsafeUninitializedCapacity: rowLength * decoded.height) { buffer, count in
-                guard let base = buffer.baseAddress else { return }
-                for y in 0..<decoded.height { decoded.convertRow(y, into: base + y * rowLength) }
-                count = rowLength * decoded.height
-            }
-            return RGBImage(width: decoded.width, height: decoded.height, pixels: pixels)
+        try withDecodedPixels(bytes, maxDimension: maxDimension, wholeImage)
+    }
+
+    private static func wholeImage(_ decoded: DecodedPixels) -> RGBImage {
+        let rowLength = decoded.width * 3
+        let pixels = [Float](unsafeUninitializedCapacity: rowLength * decoded.height) { buffer, count in
+            guard let base = buffer.baseAddress else { return }
+            for y in 0..<decoded.height { decoded.convertRow(y, into: base + y * rowLength) }
+            count = rowLength * decoded.height
         }
+        return RGBImage(width: decoded.width, height: decoded.height, pixels: pixels)
     }
 
     public static func decode(_ bytes: [UInt8], maxDimension: Int = maxDimension) throws -> RGBImage {
@@ -31,6 +33,8 @@ public enum PNGCodec {
         precondition(side > 0)
         return try bytes.withUnsafeBytes { raw in
             try withDecodedPixels(raw, maxDimension: maxDimension) { decoded in
+                // Already the model's size: area averaging would reproduce every value exactly.
+                if decoded.width == side && decoded.height == side { return wholeImage(decoded) }
                 let resampler = AreaResampler(
                     inputWidth: decoded.width, inputHeight: decoded.height,
                     outputWidth: side, outputHeight: side)

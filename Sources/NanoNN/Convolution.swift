@@ -48,6 +48,53 @@ public enum Conv2D {
         BLAS.gemm(output, columns, packedWeight, m: rows, n: outChannels, k: k, transposeB: true, beta: 1)
     }
 
+    /// (O, C, 3, 3) → (3, 3, C, O): the weight as the (K, O) right-hand side of
+    /// `inferenceForward`'s product.
+    public static func packTransposed(
+        _ packed: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>, inChannels c: Int, outChannels o: Int
+    ) {
+        for oc in 0..<o {
+            let src = weight + oc * c * 9
+            for ic in 0..<c {
+                for tap in 0..<9 { packed[(tap * c + ic) * o + oc] = src[ic * 9 + tap] }
+            }
+        }
+    }
+
+    /// The forward for inference, where nothing is kept for a backward: the product
+    /// (rows, K) · (K, O) with `beta` 0 — OpenBLAS's fastest form for these small, one-image
+    /// products — then the bias and, when `relu`, the ReLU in one pass over the output.
+    /// Equal to `forward` followed by `ReLU.forward` up to float rounding.
+    /// - Parameter transposedWeight: (3, 3, C, O), `packTransposed(weight)`.
+    public static func inferenceForward(
+        output: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>,
+        transposedWeight: UnsafePointer<Float>, input: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
+        batch: Int, height: Int, width: Int, inChannels: Int, outChannels: Int
+    ) {
+        let rows = batch * outputSide(height) * outputSide(width)
+        let k = inChannels * 9
+        im2col(columns, input, batch: batch, height: height, width: width, channels: inChannels)
+        // OpenBLAS takes products of up to about 10⁶ multiply-adds through a small-matrix
+        // kernel that packs nothing, and packs both operands above that. One image's second
+        // and third convolutions are just above (1.18·10⁶): two half-products skip the packing.
+        let halves = rows >= 2 && rows * outChannels * k > 1_000_000 && rows * outChannels * k <= 2_000_000
+        if halves {
+            let top = rows / 2
+            BLAS.gemm(output, columns, transposedWeight, m: top, n: outChannels, k: k)
+            BLAS.gemm(output + top * outChannels, columns + top * k, transposedWeight, m: rows - top, n: outChannels, k: k)
+        } else {
+            BLAS.gemm(output, columns, transposedWeight, m: rows, n: outChannels, k: k)
+        }
+        for r in 0..<rows {
+            let row = output + r * outChannels
+            if relu {
+                for o in 0..<outChannels { row[o] = max(row[o] + bias[o], 0) }
+            } else {
+                for o in 0..<outChannels { row[o] += bias[o] }
+            }
+        }
+    }
+
     /// Accumulates into `dWeight`, `dBias` and, when given, `dInput`. Scratch: `dColumns`
     /// (`columnCount` floats) and `dPackedWeight` (O·C·9 floats).
     public static func backward(
@@ -82,28 +129,41 @@ public enum Conv2D {
         batch: Int, height: Int, width: Int, channels c: Int
     ) {
         let oh = outputSide(height), ow = outputSide(width)
-        let k = c * 9
+        var dst = columns
         for b in 0..<batch {
             let image = input + b * height * width * c
             for y in 0..<oh {
                 for x in 0..<ow {
-                    var dst = columns + ((b * oh + y) * ow + x) * k
-                    for kh in 0..<3 {
+                    // With stride 2 and padding 1 the three taps of one kernel row are the input
+                    // pixels 2x-1, 2x, 2x+1 — adjacent, so channels-last makes them one run of
+                    // 3·C floats: one copy per kernel row, minus the padding at the edges.
+                    let firstX = x * stride - padding
+                    let skip = firstX < 0 ? -firstX : 0
+                    let take = min(kernel, width - firstX) - skip
+                    for kh in 0..<kernel {
                         let iy = y * stride - padding + kh
-                        for kw in 0..<3 {
-                            let ix = x * stride - padding + kw
-                            if iy < 0 || iy >= height || ix < 0 || ix >= width {
-                                for ch in 0..<c { dst[ch] = 0 }
-                            } else {
-                                // A plain loop: memmove's call overhead dominates for RGB's c = 3.
-                                let src = image + (iy * width + ix) * c
-                                for ch in 0..<c { dst[ch] = src[ch] }
-                            }
-                            dst += c
+                        if iy < 0 || iy >= height || take <= 0 {
+                            dst.update(repeating: 0, count: kernel * c)
+                        } else {
+                            if skip > 0 { dst.update(repeating: 0, count: skip * c) }
+                            copy(dst + skip * c, image + (iy * width + firstX + skip) * c, count: take * c)
+                            let after = kernel - skip - take
+                            if after > 0 { (dst + (skip + take) * c).update(repeating: 0, count: after * c) }
                         }
+                        dst += kernel * c
                     }
                 }
             }
+        }
+    }
+
+    /// A plain loop for short runs (RGB's 9 floats), where memmove's call costs more than the copy.
+    @inline(__always)
+    private static func copy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
+        if count >= 32 {
+            dst.update(from: src, count: count)
+        } else {
+            for i in 0..<count { dst[i] = src[i] }
         }
     }
 

@@ -30,7 +30,10 @@ struct ImageEncoder {
         let batch: Int
         let activations: [FloatBuffer]  // [0] input (B,32,32,3) … [5] conv out (B,D)
         let columns: [FloatBuffer]
-        let packedWeights: [FloatBuffer]  // each conv's weight in (O, 3, 3, C) order
+        /// Each conv's weight in (O, 3, 3, C) order when training (the backward uses it so),
+        /// else in (3, 3, C, O) order for `Conv2D.inferenceForward`.
+        let packedWeights: [FloatBuffer]
+        let training: Bool
         let normed: FloatBuffer, mean: FloatBuffer, rstd: FloatBuffer
         let output: FloatBuffer, norms: FloatBuffer  // (B, D) L2-normalised embeddings
         let gradients: [FloatBuffer]  // mirrors activations[1...5]; index i ↔ activations[i]
@@ -40,6 +43,7 @@ struct ImageEncoder {
 
         init(encoder: ImageEncoder, batch: Int, training: Bool) {
             self.batch = batch
+            self.training = training
             let w = encoder.widths, s = encoder.sides
             activations = (0..<6).map { FloatBuffer(count: batch * s[$0] * s[$0] * w[$0]) }
             columns = (0..<5).map {
@@ -67,11 +71,19 @@ struct ImageEncoder {
         let w = widths, s = sides
         if ws.packedVersion != version {
             for i in 0..<5 {
-                Conv2D.pack(ws.packedWeights[i].pointer, p + weightOffsets[i], inChannels: w[i], outChannels: w[i + 1])
+                let pack = ws.training ? Conv2D.pack : Conv2D.packTransposed
+                pack(ws.packedWeights[i].pointer, p + weightOffsets[i], w[i], w[i + 1])
             }
             ws.packedVersion = version
         }
-        for i in 0..<5 {
+        for i in 0..<5 where !ws.training {
+            Conv2D.inferenceForward(
+                output: ws.activations[i + 1].pointer, columns: ws.columns[i].pointer,
+                transposedWeight: ws.packedWeights[i].pointer, input: ws.activations[i].pointer,
+                bias: p + biasOffsets[i], relu: i < 4,
+                batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
+        }
+        for i in 0..<5 where ws.training {
             Conv2D.forward(
                 output: ws.activations[i + 1].pointer, columns: ws.columns[i].pointer,
                 packedWeight: ws.packedWeights[i].pointer, input: ws.activations[i].pointer, bias: p + biasOffsets[i],

@@ -5,7 +5,7 @@ import NanoVLM
 public struct ServerSettings: Codable, Equatable, Sendable {
     public var host = "0.0.0.0"
     public var port = 8080
-    /// libmicrohttpd worker threads (a thread pool with one epoll loop each).
+    /// libmicrohttpd worker threads (a thread pool with one poll loop each).
     public var threads = 2
     public var maxBodyBytes = 4 << 20
     public var connectionTimeoutSeconds = 30

@@ -40,39 +40,59 @@ final class LayerGradientTests: XCTestCase {
         checkGradient("conv2d bias", parameters: bias, analytic: db.array) { run(input, weight, $0) }
     }
 
+    /// Both forwards against an independent, loop-by-loop PyTorch-semantics convolution (NCHW
+    /// weight, zero padding): odd sides, several images, RGB's three channels, and one image of
+    /// the second layer's shape, whose inference product is split in two.
     func testConv2DMatchesDirectConvolution() {
-        // An independent, loop-by-loop PyTorch-semantics convolution (NCHW weight, zero padding).
-        let (b, h, w, c, o) = (1, 4, 4, 2, 3)
-        let input = randomValues(b * h * w * c, seed: 11)
-        let weight = randomValues(o * c * 9, seed: 12)
-        let bias = randomValues(o, seed: 13)
-        let out = FloatBuffer(count: 2 * 2 * o)
-        let cols = FloatBuffer(count: Conv2D.columnCount(batch: b, height: h, width: w, inChannels: c))
-        let packed = FloatBuffer(count: weight.count)
-        Conv2D.pack(packed.pointer, weight, inChannels: c, outChannels: o)
-        Conv2D.forward(
-            output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: input, bias: bias,
-            batch: b, height: h, width: w, inChannels: c, outChannels: o)
-        var worst: Float = 0
-        for y in 0..<2 {
-            for x in 0..<2 {
-                for oc in 0..<o {
-                    var s = bias[oc]
-                    for ic in 0..<c {
-                        for kh in 0..<3 {
-                            for kw in 0..<3 {
-                                let iy = y * 2 - 1 + kh, ix = x * 2 - 1 + kw
-                                guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                                s += weight[((oc * c + ic) * 3 + kh) * 3 + kw] * input[(iy * w + ix) * c + ic]
+        for (b, h, w, c, o) in [(1, 4, 4, 2, 3), (3, 5, 7, 3, 4), (2, 2, 2, 4, 5), (1, 16, 16, 32, 64)] {
+            let (oh, ow) = (Conv2D.outputSide(h), Conv2D.outputSide(w))
+            let input = randomValues(b * h * w * c, seed: 11)
+            let weight = randomValues(o * c * 9, seed: 12)
+            let bias = randomValues(o, seed: 13)
+            var expected = [Float](repeating: 0, count: b * oh * ow * o)
+            for n in 0..<b {
+                for y in 0..<oh {
+                    for x in 0..<ow {
+                        for oc in 0..<o {
+                            var s = bias[oc]
+                            for ic in 0..<c {
+                                for kh in 0..<3 {
+                                    for kw in 0..<3 {
+                                        let iy = y * 2 - 1 + kh, ix = x * 2 - 1 + kw
+                                        guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                        s += weight[((oc * c + ic) * 3 + kh) * 3 + kw] * input[((n * h + iy) * w + ix) * c + ic]
+                                    }
+                                }
                             }
+                            expected[((n * oh + y) * ow + x) * o + oc] = s
                         }
                     }
-                    worst = max(worst, abs(s - out[(y * 2 + x) * o + oc]))
                 }
             }
+            let cols = FloatBuffer(count: Conv2D.columnCount(batch: b, height: h, width: w, inChannels: c))
+            let packed = FloatBuffer(count: weight.count)
+            let out = FloatBuffer(count: expected.count)
+            Conv2D.pack(packed.pointer, weight, inChannels: c, outChannels: o)
+            Conv2D.forward(
+                output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: input, bias: bias,
+                batch: b, height: h, width: w, inChannels: c, outChannels: o)
+            let shape = "\(b)×\(h)×\(w)×\(c) → \(o)"
+            XCTAssertLessThan(maxDifference(out.array, expected), 1e-4, "forward, \(shape)")
+
+            Conv2D.packTransposed(packed.pointer, weight, inChannels: c, outChannels: o)
+            for relu in [false, true] {
+                let inference = FloatBuffer(count: expected.count)
+                Conv2D.inferenceForward(
+                    output: inference.pointer, columns: cols.pointer, transposedWeight: packed.pointer, input: input,
+                    bias: bias, relu: relu, batch: b, height: h, width: w, inChannels: c, outChannels: o)
+                let want = relu ? expected.map { max($0, 0) } : expected
+                XCTAssertLessThan(maxDifference(inference.array, want), 1e-4, "inference, relu \(relu), \(shape)")
+            }
         }
-        print("conv2d vs direct: max abs difference \(worst) (tolerance 1e-5)")
-        XCTAssertLessThan(worst, 1e-5)
+    }
+
+    private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
+        zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
     }
 
     func testReLUBackward() {
