@@ -13,17 +13,22 @@ struct CommonOptions: ParsableArguments {
 
     /// The configuration: file, then NANOVLM_* environment, then these flags and `extra`.
     func load(extra: [String: String] = [:]) throws -> AppConfiguration {
-        var overrides = extra
-        if let weights { overrides["weights"] = weights }
-        let explicit = CommandLine.arguments.contains { $0 == "--config" || $0.hasPrefix("--config=") }
-        // The default file is optional (running from another directory uses built-in defaults);
-        // a file named on the command line must exist.
-        let path: String? = explicit || FileManager.default.fileExists(atPath: config) ? config : nil
-        do {
-            return try AppConfiguration.load(path: path, overrides: overrides)
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
-        }
+        try loadConfiguration(file: config, weights: weights, extra: extra)
+    }
+}
+
+/// The configuration: `file`, then NANOVLM_* environment, then `weights` and `extra`.
+func loadConfiguration(file: String, weights: String?, extra: [String: String] = [:]) throws -> AppConfiguration {
+    var overrides = extra
+    if let weights { overrides["weights"] = weights }
+    let explicit = CommandLine.arguments.contains { $0 == "--config" || $0.hasPrefix("--config=") }
+    // The default file is optional (running from another directory uses built-in defaults);
+    // a file named on the command line must exist.
+    let path: String? = explicit || FileManager.default.fileExists(atPath: file) ? file : nil
+    do {
+        return try AppConfiguration.load(path: path, overrides: overrides)
+    } catch let error as ConfigurationError {
+        throw ValidationError(error.description)
     }
 }
 

@@ -1,15 +1,36 @@
 import ArgumentParser
+import Foundation
 import NanoVLM
 import ShapesData
 
 struct Eval: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the SPEC §4 metrics of the saved weights.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print the SPEC §4 metrics of the saved weights, or compare several weights files side by side.",
+        discussion: """
+            With one weights file (or none: the configured one), prints the §4 metrics table; when \
+            the file doesn't exist it is trained first. With --weights given two or more times, \
+            prints one row per file: encoders, parameters, validation R@1 among all 243, \
+            robustness R@1, seconds per epoch and time to the validation target from the \
+            file's training record. Every file must exist.
+            """)
 
-    @OptionGroup var common: CommonOptions
+    @Option(name: .long, help: "Configuration file.")
+    var config: String = "config/nanovlm.json"
+
+    @Option(
+        name: .long,
+        help: "Weights file (.safetensors); default from the configuration. Repeat to compare several files.")
+    var weights: [String] = []
+
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if weights.contains(where: \.isEmpty) { throw ValidationError("--weights needs a file path (got an empty one)") }
+    }
+
     func run() throws {
-        let config = try common.load()
+        if weights.count > 1 { return try compare() }
+        let config = try loadConfiguration(file: config, weights: weights.first)
         let checkpoint = try loadOrTrain(config, quiet: output.json)
         let split = Dataset.split(seed: checkpoint.training?.seed ?? config.training.seed)
         let report = Evaluator.evaluate(checkpoint.model, split: split)
@@ -20,6 +41,194 @@ struct Eval: ParsableCommand {
             print(metricsTable(report))
         }
     }
+
+    /// Several files: all are read and checked before any is evaluated, so one bad file fails
+    /// fast with every problem named.
+    func compare() throws {
+        let config = try loadConfiguration(file: config, weights: nil)
+        var checkpoints: [String: Checkpoint] = [:]
+        var problems: [String] = []
+        for path in weights where checkpoints[path] == nil {
+            do {
+                checkpoints[path] = try Checkpoint.load(path: path)
+            } catch let error as CheckpointError {
+                if !problems.contains(error.message) { problems.append(error.message) }
+            }
+        }
+        guard problems.isEmpty else {
+            throw CommandFailure(
+                problems.count == 1
+                    ? "cannot compare: \(problems[0])"
+                    : "cannot compare, \(problems.count) weights files are unusable:\n  " + problems.joined(separator: "\n  "))
+        }
+        var rows: [String: WeightsComparison] = [:]
+        let ordered = weights.map { path -> WeightsComparison in
+            if let row = rows[path] { return row }
+            guard let checkpoint = checkpoints[path] else { preconditionFailure("\(path) was loaded above") }
+            let split = Dataset.split(seed: checkpoint.training?.seed ?? config.training.seed)
+            let row = WeightsComparison(
+                path: path, checkpoint: checkpoint, metrics: Evaluator.evaluate(checkpoint.model, split: split))
+            rows[path] = row
+            return row
+        }
+        if output.json {
+            print(try jsonText(ordered))
+        } else {
+            print(comparisonTable(ordered))
+        }
+    }
+}
+
+/// One weights file's row of `nanovlm eval --weights A --weights B …`.
+struct WeightsComparison: Encodable {
+    struct Architecture: Encodable {
+        let imageEncoder: String, textEncoder: String, embeddingDim: Int, parameters: Int
+        enum CodingKeys: String, CodingKey {
+            case imageEncoder = "image_encoder", textEncoder = "text_encoder", embeddingDim = "embedding_dim", parameters
+        }
+    }
+
+    struct R1: Encodable {
+        let imageToText: Double, textToImage: Double
+        enum CodingKeys: String, CodingKey { case imageToText = "image_to_text", textToImage = "text_to_image" }
+    }
+
+    /// From the training record in the file's metadata.
+    struct Training: Encodable {
+        static let historyMedian = "median of the epoch times in the history"
+        static let totalOverEpochs = "total seconds / epochs"
+        let epochs: Int
+        let seconds: Double
+        let secondsPerEpoch: Double
+        let secondsPerEpochBasis: String
+        let targetEpoch: Int?
+        let secondsToTarget: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case epochs, seconds, secondsPerEpoch = "seconds_per_epoch", secondsPerEpochBasis = "seconds_per_epoch_basis"
+            case targetEpoch = "target_epoch", secondsToTarget = "seconds_to_target"
+        }
+
+        init(_ summary: TrainingSummary) {
+            epochs = summary.epochs
+            seconds = summary.seconds
+            if let median = summary.medianEpochSeconds {
+                secondsPerEpoch = median
+                secondsPerEpochBasis = Self.historyMedian
+            } else {
+                secondsPerEpoch = summary.seconds / Double(max(summary.epochs, 1))
+                secondsPerEpochBasis = Self.totalOverEpochs
+            }
+            let target = summary.targetEpoch
+            targetEpoch = target?.epoch
+            secondsToTarget = target?.elapsed
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(epochs, forKey: .epochs)
+            try c.encode(seconds, forKey: .seconds)
+            try c.encode(secondsPerEpoch, forKey: .secondsPerEpoch)
+            try c.encode(secondsPerEpochBasis, forKey: .secondsPerEpochBasis)
+            try c.encode(targetEpoch, forKey: .targetEpoch)  // null: not reached
+            try c.encode(secondsToTarget, forKey: .secondsToTarget)
+        }
+    }
+
+    let weights: String
+    let sha256: String?
+    let architecture: Architecture
+    let validationR1AmongAll: R1
+    let robustnessR1ImageToText: Double
+    let training: Training?
+    let metrics: EvaluationReport
+
+    enum CodingKeys: String, CodingKey {
+        case weights, sha256, architecture, validationR1AmongAll = "validation_r1_among_all"
+        case robustnessR1ImageToText = "robustness_r1_image_to_text", training, metrics
+    }
+
+    init(path: String, checkpoint: Checkpoint, metrics: EvaluationReport) {
+        let model = checkpoint.model
+        weights = path
+        sha256 = checkpoint.sha256
+        architecture = Architecture(
+            imageEncoder: model.config.imageEncoder, textEncoder: model.config.textEncoder,
+            embeddingDim: model.dim, parameters: model.parameterCount)
+        let val = metrics.validation.amongAll
+        validationR1AmongAll = R1(imageToText: val.imageToText.r1, textToImage: val.textToImage.r1)
+        robustnessR1ImageToText = metrics.robustness.amongAll.imageToText.r1
+        training = checkpoint.summary.map(Training.init)
+        self.metrics = metrics
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(weights, forKey: .weights)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(architecture, forKey: .architecture)
+        try c.encode(validationR1AmongAll, forKey: .validationR1AmongAll)
+        try c.encode(robustnessR1ImageToText, forKey: .robustnessR1ImageToText)
+        try c.encode(training, forKey: .training)  // null: the file has no training record
+        try c.encode(metrics, forKey: .metrics)
+    }
+}
+
+/// Several weights files side by side, one row each, with a legend under the table.
+func comparisonTable(_ rows: [WeightsComparison]) -> String {
+    let headers = [
+        "weights", "image + text", "parameters", "val R@1 i→t", "val R@1 t→i", "robust R@1 i→t", "epochs", "s / epoch",
+        "target epoch", "time to target",
+    ]
+    let leftAligned: Set<Int> = [0, 1]
+    var footnotes: [String] = []
+    let cells = rows.map { row -> [String] in
+        let a = row.architecture
+        var cells = [
+            row.weights, "\(a.imageEncoder) + \(a.textEncoder)", grouped(a.parameters),
+            percent(row.validationR1AmongAll.imageToText), percent(row.validationR1AmongAll.textToImage),
+            percent(row.robustnessR1ImageToText),
+        ]
+        if let t = row.training {
+            let estimated = t.secondsPerEpochBasis != WeightsComparison.Training.historyMedian
+            cells.append(String(t.epochs))
+            cells.append(String(format: "%.2f", t.secondsPerEpoch) + (estimated ? "*" : ""))
+            if estimated { footnotes.append("*: total seconds / epochs; the file's training record has no per-epoch history") }
+            cells.append(t.targetEpoch.map { String($0) } ?? "not reached")
+            cells.append(t.secondsToTarget.map { String(format: "%.1f s", $0) } ?? "–")
+        } else {
+            cells += ["–", "–", "–", "–"]
+            footnotes.append("–: the file has no training record (epoch times, history)")
+        }
+        return cells
+    }
+    let widths = headers.indices.map { i in ([headers[i]] + cells.map { $0[i] }).map(\.count).max() ?? 0 }
+    func line(_ values: [String]) -> String {
+        values.indices.map { i in
+            leftAligned.contains(i) ? values[i].rightPadded(to: widths[i]) : values[i].leftPadded(to: widths[i])
+        }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+    }
+    var lines = [line(headers)] + cells.map(line)
+    lines.append("")
+    lines.append("val R@1: the 49 validation images and captions, each ranked among all 243 candidates;")
+    lines.append("robust R@1: image→text on the robustness renders, among all 243 (both computed now from the weights).")
+    lines.append("epochs, s / epoch: from the file's training record; the median epoch time, validation pass included.")
+    lines.append("target epoch: from it to the last epoch, validation R@1 among 243 is 100 % both ways;")
+    lines.append("time to target: seconds from the start of training to the end of that epoch.")
+    var seen = Set<String>()
+    lines += footnotes.filter { seen.insert($0).inserted }
+    return lines.joined(separator: "\n")
+}
+
+/// 281344 → "281,344".
+func grouped(_ n: Int) -> String {
+    let digits = String(n.magnitude)
+    var out = ""
+    for (i, ch) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(ch)
+    }
+    return (n < 0 ? "-" : "") + out
 }
 
 /// The §4 metrics as a terminal table.

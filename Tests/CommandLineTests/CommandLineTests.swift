@@ -94,6 +94,20 @@ final class CommandLineTests: XCTestCase {
         let table = Self.run(["eval", "--weights", weights])
         XCTAssertTrue(table.stdout.contains("validation, among 243"), table.stdout)
         XCTAssertTrue(table.stdout.contains("canvas128"))
+
+        // Compared with itself: two rows, and the target epoch that the stored history reached.
+        let twice = Self.run(["eval", "--weights", weights, "--weights", weights, "--json"])
+        XCTAssertEqual(twice.status, 0, twice.stderr)
+        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(twice.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(rows.count, 2)
+        let history = try XCTUnwrap((output["training"] as? [String: Any])?["history"] as? [[String: Any]])
+        let target = try XCTUnwrap(EvalComparisonTests.expectedTarget(history), "the default run holds the target to the end")
+        for row in rows {
+            XCTAssertEqual(row["metrics"] as? NSDictionary, output["metrics"] as? NSDictionary)
+            let training = try XCTUnwrap(row["training"] as? [String: Any])
+            XCTAssertEqual(training["target_epoch"] as? Int, target.epoch)
+            XCTAssertEqual(training["seconds_to_target"] as? Double, target.elapsed)
+        }
     }
 
     func testQueryRanksImagesAndCaptions() throws {

@@ -1,4 +1,6 @@
 import Foundation
+import ImageIO
+import NanoTensor
 import SafeTensors
 import ShapesData
 import XCTest
@@ -115,16 +117,15 @@ final class CheckpointTests: XCTestCase {
         XCTAssertThrowsError(try Checkpoint.load(path: bad)) { XCTAssertTrue("\($0)".contains(bad)) }
     }
 
-    /// The file loads with Python's safetensors and an independent NumPy forward pass of the
-    /// PyTorch-equivalent modules gives the same embeddings (to 1e-4).
-    func testPythonSafetensorsAndNumPyForwardAgree() throws {
-        let m = model(seed: 11)
+    /// Saves `model`, embeds `images` and `tokens` with it, and runs the independent NumPy
+    /// forward pass (reference_forward.py) on the saved file: its report.
+    func numPyReference(
+        _ m: DualEncoder, images: [RGBImage], tokens: [[Int]]
+    ) throws -> (difference: Double, erfGELU: Double, tensors: [String], architecture: String) {
         var checkpoint = Checkpoint(model: m)
         let dir = try temporaryDirectory()
         let weights = dir + "/w.safetensors"
         try checkpoint.save(to: weights)
-        let images = [0, 17, 109, 242].map { Renderer.canonical($0) }
-        let tokens = [[1], [5, 10, 13], Dataset.pairs[200].tokens]
         struct Cases: Encodable {
             let images: [[Float]], image_embeddings: [[Float]], tokens: [[Int]], text_embeddings: [[Float]]
         }
@@ -137,10 +138,87 @@ final class CheckpointTests: XCTestCase {
         let casesPath = dir + "/cases.json"
         try JSONEncoder().encode(cases).write(to: URL(fileURLWithPath: casesPath))
         let output = try runPython([testDirectory + "/reference_forward.py", weights, casesPath])
-        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
-        let difference = try XCTUnwrap(result["max_abs_difference"] as? Double)
-        print("NumPy reference forward vs nanovlm: max abs difference \(difference) (tolerance 1e-4)")
-        XCTAssertLessThan(difference, 1e-4)
-        XCTAssertEqual((result["tensors"] as? [String])?.count, 17)
+        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], output)
+        return (
+            try XCTUnwrap(result["max_abs_difference"] as? Double), try XCTUnwrap(result["max_abs_difference_erf_gelu"] as? Double),
+            try XCTUnwrap(result["tensors"] as? [String]), try XCTUnwrap(result["architecture"] as? String)
+        )
+    }
+
+    /// The file loads with Python's safetensors and an independent NumPy forward pass of the
+    /// PyTorch-equivalent modules gives the same embeddings (to 1e-4).
+    func testPythonSafetensorsAndNumPyForwardAgree() throws {
+        let images = [0, 17, 109, 242].map { Renderer.canonical($0) }
+        let tokens = [[1], [5, 10, 13], Dataset.pairs[200].tokens]
+        let result = try numPyReference(model(seed: 11), images: images, tokens: tokens)
+        print("NumPy reference forward vs nanovlm: max abs difference \(result.difference) (tolerance 1e-4)")
+        XCTAssertLessThan(result.difference, 1e-4)
+        XCTAssertEqual(result.tensors.count, 17)
+    }
+
+    /// The same for all four encoder combinations at their default sizes (and one
+    /// vit+attention of other shapes with a learnable τ): the NumPy script implements the
+    /// transformer blocks as PyTorch's nn.TransformerEncoderLayer(norm_first=True,
+    /// activation=nn.GELU(approximate='tanh')), the patch embedding as a strided Conv2d, and
+    /// checks every tensor name and shape against the README's tables. The agreement is held
+    /// to 1e-5 as well: the erf GELU instead moves the embeddings by only about 1e-4. Every parameter is
+    /// moved off its initial value first, so that no bias is zero and no LayerNorm gain is one:
+    /// swapping any two same-shaped tensors would show.
+    func testNumPyForwardAgreesForEveryEncoderCombination() throws {
+        var rng = SeededRandom(seed: 21)
+        var images = [0, 17, 109, 242].map { Renderer.canonical($0) }
+        images.append(Renderer.render(Dataset.pairs[130], style: Augmentation.randomStyle(using: &rng)))
+        images.append(RGBImage(width: 32, height: 32, pixels: (0..<(32 * 32 * 3)).map { _ in Float(rng.uniform()) }))
+        // One to three words, so a batch pads the shorter ones; the same words in two orders.
+        let tokens = [[1], [5, 10], [5, 10, 13], [13, 10, 5], Dataset.pairs[200].tokens, [21, 12]]
+
+        var configurations: [ModelConfiguration] = EncoderChoiceTests.combinations.map { image, text in
+            var config = ModelConfiguration()
+            config.imageEncoder = image
+            config.textEncoder = text
+            config.seed = 7
+            return config
+        }
+        var other = ModelConfiguration()
+        other.imageEncoder = "vit"
+        other.textEncoder = "attention"
+        other.vit.width = 48
+        other.vit.heads = 3
+        other.vit.layers = 3
+        other.vit.patchSize = 8
+        other.vit.mlpRatio = 3
+        other.tokenDim = 40
+        other.attention.heads = 5
+        other.attention.layers = 1
+        other.attention.mlpRatio = 4
+        other.embeddingDim = 24
+        other.learnableTemperature = true
+        configurations.append(other)
+
+        for config in configurations {
+            let initial = DualEncoder(config: config, vocabularySize: Vocabulary.tokens.count)
+            var values = initial.parameters.array
+            for entry in initial.layout.entries {
+                let slice = values[entry.offset..<(entry.offset + entry.count)]
+                let mean = slice.reduce(0, +) / Float(entry.count)
+                let spread = (slice.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(entry.count)).squareRoot()
+                let scale = spread > 0 ? 0.5 * Double(spread) : 0.3
+                for i in entry.offset..<(entry.offset + entry.count) { values[i] += Float(rng.uniform(-scale, scale)) }
+            }
+            let m = DualEncoder(config: config, vocabularySize: Vocabulary.tokens.count, parameters: values)
+            let name = "\(config.imageEncoder)+\(config.textEncoder)"
+            let result = try numPyReference(m, images: images, tokens: tokens)
+            print("NumPy reference forward vs nanovlm, \(name) (\(m.parameterCount) parameters): max abs difference "
+                + "\(result.difference) (tolerance 1e-4); with the erf GELU instead: \(result.erfGELU)")
+            XCTAssertEqual(result.architecture, name)
+            XCTAssertLessThan(result.difference, 1e-4, "\(name): SPEC §3's tolerance")
+            XCTAssertEqual(Set(result.tensors), Set(m.layout.entries.map(\.name)), name)
+            if config.imageEncoder == "vit" || config.textEncoder == "attention" {
+                // The exact (erf) GELU moves these embeddings by about 1e-4 — no more than SPEC §3's
+                // tolerance — so the variant is held to a tighter bound, which it misses.
+                XCTAssertLessThan(result.difference, 1e-5, "\(name): tight enough to tell the GELU variants apart")
+                XCTAssertGreaterThan(result.erfGELU, 1e-5, "\(name): the erf GELU would not pass the tight bound")
+            }
+        }
     }
 }
