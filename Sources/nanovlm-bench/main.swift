@@ -113,13 +113,11 @@ case "train":
     // validation R@1 stays 100 % both ways to the end, and the robustness figure at the end.
     training = TrainingConfiguration()
     let full = Trainer(model: modelConfig, training: training)
-    var history: [EpochReport] = []
     let start = now()
-    let (model, summary) = full.train { history.append($0) }
+    let (model, summary) = full.train()
     let total = now() - start
     let report = Evaluator.evaluate(model, split: full.split)
-    let held = history.lastIndex { ($0.valR1ImageToText ?? 0) < 1 || ($0.valR1TextToImage ?? 0) < 1 }.map { $0 + 1 } ?? 0
-    let targetEpoch = held < history.count ? history[held] : nil
+    let targetEpoch = summary.targetEpoch
     print("sgemm 1024³ on \(training.threads) threads: \(f(double, 1)) GFLOP/s\n")
     print(row(["measure", "value"]))
     print(row(["---", "---"]))
@@ -152,19 +150,16 @@ case "encoders":
         config.imageEncoder = image
         config.textEncoder = text
         let trainer = Trainer(model: config, training: training)
-        var history: [EpochReport] = []
-        let (model, _) = trainer.train { history.append($0) }
+        let (model, summary) = trainer.train()
         let report = Evaluator.evaluate(model, split: trainer.split)
-        let durations = zip(history, [0] + history.map(\.elapsed)).map { $0.elapsed - $1 }.sorted()
-        let held = history.lastIndex { ($0.valR1ImageToText ?? 0) < 1 || ($0.valR1TextToImage ?? 0) < 1 }.map { $0 + 1 } ?? 0
-        let target = held < history.count ? history[held] : nil
+        let target = summary.targetEpoch
         let val = report.validation.amongAll
         print(row([
             "\(image) + \(text)", String(model.parameterCount),
             "\(f(val.imageToText.r1 * 100, 1)) % / \(f(val.textToImage.r1 * 100, 1)) %",
-            "\(f(report.robustness.amongAll.imageToText.r1 * 100, 1)) %", f(durations[durations.count / 2], 3),
+            "\(f(report.robustness.amongAll.imageToText.r1 * 100, 1)) %", f(summary.medianEpochSeconds ?? 0, 3),
             target.map { String($0.epoch) } ?? "not reached", target.map { f($0.elapsed, 1) } ?? "–",
-            f(history.last?.elapsed ?? 0, 1),
+            f(summary.history.last?.elapsed ?? 0, 1),
         ]))
         fflush(stdout)
     }

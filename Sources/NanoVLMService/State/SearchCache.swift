@@ -14,8 +14,9 @@ final class SearchCache: Sendable {
         let explain: Bool
     }
 
-    /// Larger bodies (large k, explanations) are cheap to rebuild relative to their size.
-    static let maxBodyBytes = 4096
+    /// Bodies up to k ≈ 12 (fewer with explanations); larger ones are cheap
+    /// to rebuild relative to the memory they would hold. 512 entries stay under about 1 MiB.
+    static let maxBodyBytes = 2048
 
     let capacity: Int
     private let entries = ReadMostly<[Key: [UInt8]]>([:])
