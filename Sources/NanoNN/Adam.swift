@@ -28,14 +28,33 @@ public struct Adam: Sendable {
         let correction2 = 1 - powf(beta2, Float(step))
         let b1 = beta1, b2 = beta2, lr = learningRate, eps = epsilon
         let parts = max(1, min(threads, count / 4096))
+        // Eight lanes at a time, then the tail one by one: the same operations in the same
+        // order on each element, so the SIMD and scalar paths give identical bits.
+        typealias Lanes = SIMD8<Float>
+        func load(_ p: UnsafePointer<Float>) -> Lanes { UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
+        func store(_ x: Lanes, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: x, as: Lanes.self) }
         let body = { (part: Int) in
-            for i in (part * count / parts)..<((part + 1) * count / parts) {
+            let end = (part + 1) * count / parts
+            var i = part * count / parts
+            while i + Lanes.scalarCount <= end {
+                let g = load(gradients + i)
+                let mi = Lanes(repeating: b1) * load(m + i) + Lanes(repeating: 1 - b1) * g
+                let vi = Lanes(repeating: b2) * load(v + i) + Lanes(repeating: 1 - b2) * g * g
+                store(mi, m + i)
+                store(vi, v + i)
+                let mHat = mi / Lanes(repeating: correction1)
+                let vHat = vi / Lanes(repeating: correction2)
+                store(load(parameters + i) - Lanes(repeating: lr) * mHat / (vHat.squareRoot() + Lanes(repeating: eps)), parameters + i)
+                i += Lanes.scalarCount
+            }
+            while i < end {
                 let g = gradients[i]
                 m[i] = b1 * m[i] + (1 - b1) * g
                 v[i] = b2 * v[i] + (1 - b2) * g * g
                 let mHat = m[i] / correction1
                 let vHat = v[i] / correction2
                 parameters[i] -= lr * mHat / (vHat.squareRoot() + eps)
+                i += 1
             }
         }
         if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }

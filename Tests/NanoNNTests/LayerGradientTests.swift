@@ -270,4 +270,26 @@ final class LayerGradientTests: XCTestCase {
         XCTAssertEqual(Double(p[0]), 1 - 0.1 * 0.5 / (0.5 + 1e-8) - 0.1 * mHat / (vHat.squareRoot() + 1e-8), accuracy: 1e-5)
         XCTAssertEqual(adam.step, 2)
     }
+
+    /// The eight-lane path and the scalar tail give the bits of the update rule written out in
+    /// Float, over a buffer that is not a multiple of eight, split over two threads.
+    func testAdamLanesMatchTheRuleBitForBit() {
+        let count = 8 * 1024 + 5
+        var adam = Adam(learningRate: 0.01)
+        let p = FloatBuffer(randomValues(count, seed: 21)), m = FloatBuffer(count: count), v = FloatBuffer(count: count)
+        var (rp, rm, rv) = (p.array, m.array, v.array)
+        for step in 1...3 {
+            let g = randomValues(count, seed: 30 + UInt64(step))
+            adam.update(parameters: p.pointer, gradients: g, firstMoment: m.pointer, secondMoment: v.pointer, count: count, threads: 2)
+            let c1 = 1 - powf(0.9, Float(step)), c2 = 1 - powf(0.999, Float(step))
+            for i in 0..<count {
+                rm[i] = 0.9 * rm[i] + (1 - 0.9) * g[i]
+                rv[i] = 0.999 * rv[i] + (1 - 0.999) * g[i] * g[i]
+                rp[i] -= 0.01 * (rm[i] / c1) / ((rv[i] / c2).squareRoot() + 1e-8)
+            }
+        }
+        XCTAssertEqual(p.array.map(\.bitPattern), rp.map(\.bitPattern))
+        XCTAssertEqual(m.array.map(\.bitPattern), rm.map(\.bitPattern))
+        XCTAssertEqual(v.array.map(\.bitPattern), rv.map(\.bitPattern))
+    }
 }
