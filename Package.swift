@@ -53,12 +53,13 @@ let package = Package(
 
         .testTarget(name: "NanoTensorTests", dependencies: ["NanoTensor"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["safetensors_interop.py"]),
-        .testTarget(name: "NanoNNTests", dependencies: ["NanoNN", "NanoTensor"]),
+        .target(name: "GradientChecking", dependencies: ["NanoTensor"], path: "Tests/GradientChecking"),
+        .testTarget(name: "NanoNNTests", dependencies: ["NanoNN", "NanoTensor", "GradientChecking"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], exclude: ["png_fixtures.py"]),
         .testTarget(name: "ShapesDataTests", dependencies: ["ShapesData", "ImageIO"]),
         .testTarget(
             name: "NanoVLMTests",
-            dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "ShapesData", "SafeTensors"],
+            dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "ShapesData", "SafeTensors", "GradientChecking"],
             exclude: ["reference_forward.py"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "CommandLineTests"),

@@ -1,3 +1,4 @@
+import GradientChecking
 import NanoNN
 import NanoTensor
 import XCTest

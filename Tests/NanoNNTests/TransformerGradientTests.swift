@@ -1,4 +1,5 @@
 import Foundation
+import GradientChecking
 import NanoNN
 import NanoTensor
 import XCTest

@@ -1,4 +1,5 @@
 import Foundation
+import GradientChecking
 import ImageIO
 import NanoTensor
 import SafeTensors

@@ -1,3 +1,4 @@
+import GradientChecking
 import ImageIO
 import NanoTensor
 import XCTest

@@ -1,12 +1,15 @@
 import NanoTensor
 import XCTest
 
+// Shared by the NanoNN and NanoVLM test targets (a library target, since test targets
+// cannot depend on each other).
+
 /// Central finite differences against an analytic gradient. Prints the worst relative
 /// error against the tolerance, and fails above it. `loss` may return nil for a probe that
 /// crossed a non-differentiable point (a ReLU changing sides); such indices are skipped,
 /// and the check fails if more than `1 − minimumCheckedFraction` are. `floor` bounds the denominator of the
 /// relative error from below, so float rounding in a tiny gradient is not mistaken for a bug.
-func checkGradient(
+public func checkGradient(
     _ name: String, parameters: [Float], analytic: [Float],
     epsilon: Float = 1e-2, tolerance: Float = 1e-2, maxChecks: Int = 400, floor: Float = 1e-3,
     minimumCheckedFraction: Double = 0.5,
@@ -51,7 +54,7 @@ func checkGradient(
     XCTAssertLessThanOrEqual(worst, tolerance, "\(name): analytic gradient disagrees with finite differences", file: file, line: line)
 }
 
-func randomValues(_ count: Int, seed: UInt64, scale: Double = 1, avoidingZero: Bool = false) -> [Float] {
+public func randomValues(_ count: Int, seed: UInt64, scale: Double = 1, avoidingZero: Bool = false) -> [Float] {
     var rng = SeededRandom(seed: seed)
     return (0..<count).map { _ in
         var v = rng.uniform(-scale, scale)
@@ -61,7 +64,7 @@ func randomValues(_ count: Int, seed: UInt64, scale: Double = 1, avoidingZero: B
 }
 
 /// Σ output · weights in double precision: a scalar loss whose gradient w.r.t. output is `weights`.
-func weightedSum(_ output: UnsafePointer<Float>, _ weights: [Float]) -> Double {
+public func weightedSum(_ output: UnsafePointer<Float>, _ weights: [Float]) -> Double {
     var s: Double = 0
     for i in 0..<weights.count { s += Double(output[i]) * Double(weights[i]) }
     return s
