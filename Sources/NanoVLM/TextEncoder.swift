@@ -8,28 +8,25 @@ struct TextEncoder {
     let dim: Int
     let vocabularySize: Int
     let table: Int
-    let projectionWeight: Int, projectionBias: Int
-    let normWeight: Int, normBias: Int
+    let head: ProjectionHead
 
     init(config: ModelConfiguration, layout: ParameterLayout, vocabularySize: Int) {
         tokenDim = config.tokenDim
         dim = config.embeddingDim
         self.vocabularySize = vocabularySize
         table = layout.offset("text_encoder.token_embedding.weight")
-        projectionWeight = layout.offset("text_encoder.projection.weight")
-        projectionBias = layout.offset("text_encoder.projection.bias")
-        normWeight = layout.offset("text_encoder.norm.weight")
-        normBias = layout.offset("text_encoder.norm.bias")
+        head = ProjectionHead(prefix: "text_encoder", width: tokenDim, dim: dim, layout: layout)
     }
 
     final class Workspace {
         let batch: Int, maxLength: Int
         let tokens: UnsafeMutablePointer<Int32>  // (B, T), padded
         let lengths: UnsafeMutablePointer<Int32>  // (B)
-        let gathered: FloatBuffer, pooled: FloatBuffer, projected: FloatBuffer
-        let normed: FloatBuffer, mean: FloatBuffer, rstd: FloatBuffer
-        let output: FloatBuffer, norms: FloatBuffer
-        let dGathered: FloatBuffer, dPooled: FloatBuffer, dProjected: FloatBuffer, dNormed: FloatBuffer
+        let gathered: FloatBuffer
+        /// Its input is the pooled (B, token width) rows.
+        let head: ProjectionHead.Workspace
+        let dGathered: FloatBuffer
+        var output: FloatBuffer { head.output }
 
         init(encoder: TextEncoder, batch: Int, maxLength: Int, training: Bool) {
             self.batch = batch
@@ -38,19 +35,10 @@ struct TextEncoder {
             tokens.initialize(repeating: 0, count: batch * maxLength)
             lengths = .allocate(capacity: batch)
             lengths.initialize(repeating: 0, count: batch)
-            let e = encoder.tokenDim, d = encoder.dim
+            let e = encoder.tokenDim
             gathered = FloatBuffer(count: batch * maxLength * e)
-            pooled = FloatBuffer(count: batch * e)
-            projected = FloatBuffer(count: batch * d)
-            normed = FloatBuffer(count: batch * d)
-            mean = FloatBuffer(count: batch)
-            rstd = FloatBuffer(count: batch)
-            output = FloatBuffer(count: batch * d)
-            norms = FloatBuffer(count: batch)
+            head = ProjectionHead.Workspace(head: encoder.head, batch: batch, training: training)
             dGathered = FloatBuffer(count: training ? batch * maxLength * e : 0)
-            dPooled = FloatBuffer(count: training ? batch * e : 0)
-            dProjected = FloatBuffer(count: training ? batch * d : 0)
-            dNormed = FloatBuffer(count: training ? batch * d : 0)
         }
 
         deinit {
@@ -72,37 +60,18 @@ struct TextEncoder {
         let e = tokenDim
         Embedding.forward(output: ws.gathered.pointer, tokens: ws.tokens, table: p + table, count: count * ws.maxLength, dim: e)
         MaskedMeanPool.forward(
-            output: ws.pooled.pointer, input: ws.gathered.pointer, lengths: ws.lengths,
+            output: ws.head.input.pointer, input: ws.gathered.pointer, lengths: ws.lengths,
             batch: count, maxLength: ws.maxLength, dim: e)
-        Linear.forward(
-            output: ws.projected.pointer, input: ws.pooled.pointer, weight: p + projectionWeight,
-            bias: p + projectionBias, rows: count, inFeatures: e, outFeatures: dim)
-        LayerNorm.forward(
-            output: ws.normed.pointer, mean: ws.mean.pointer, rstd: ws.rstd.pointer, input: ws.projected.pointer,
-            weight: p + normWeight, bias: p + normBias, rows: count, dim: dim)
-        L2Normalize.forward(output: ws.output.pointer, norms: ws.norms.pointer, input: ws.normed.pointer, rows: count, dim: dim)
+        head.forward(ws.head, parameters: p, count: count)
     }
 
     func backward(_ ws: Workspace, dOutput: UnsafePointer<Float>, parameters p: UnsafePointer<Float>,
                   gradients g: UnsafeMutablePointer<Float>, count: Int) {
         let e = tokenDim
-        ws.dNormed.zero()
-        ws.dProjected.zero()
-        ws.dPooled.zero()
         ws.dGathered.zero()
-        L2Normalize.backward(
-            dInput: ws.dNormed.pointer, dOutput: dOutput, output: ws.output.pointer, norms: ws.norms.pointer,
-            rows: count, dim: dim)
-        LayerNorm.backward(
-            dInput: ws.dProjected.pointer, dWeight: g + normWeight, dBias: g + normBias, dOutput: ws.dNormed.pointer,
-            input: ws.projected.pointer, mean: ws.mean.pointer, rstd: ws.rstd.pointer, weight: p + normWeight,
-            rows: count, dim: dim)
-        Linear.backward(
-            dInput: ws.dPooled.pointer, dWeight: g + projectionWeight, dBias: g + projectionBias,
-            dOutput: ws.dProjected.pointer, input: ws.pooled.pointer, weight: p + projectionWeight,
-            rows: count, inFeatures: e, outFeatures: dim)
+        head.backward(ws.head, dOutput: dOutput, parameters: p, gradients: g, count: count)
         MaskedMeanPool.backward(
-            dInput: ws.dGathered.pointer, dOutput: ws.dPooled.pointer, lengths: ws.lengths,
+            dInput: ws.dGathered.pointer, dOutput: ws.head.dInput.pointer, lengths: ws.lengths,
             batch: count, maxLength: ws.maxLength, dim: e)
         Embedding.backward(
             dTable: g + table, dOutput: ws.dGathered.pointer, tokens: ws.tokens, count: count * ws.maxLength, dim: e)
