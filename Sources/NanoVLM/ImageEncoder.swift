@@ -76,21 +76,19 @@ struct ImageEncoder {
             }
             ws.packedVersion = version
         }
-        for i in 0..<5 where !ws.training {
-            Conv2D.inferenceForward(
-                output: ws.activations[i + 1].pointer, columns: ws.columns[i].pointer,
-                transposedWeight: ws.packedWeights[i].pointer, input: ws.activations[i].pointer,
-                bias: p + biasOffsets[i], relu: i < 4,
-                batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
-        }
-        for i in 0..<5 where ws.training {
-            Conv2D.forward(
-                output: ws.activations[i + 1].pointer, columns: ws.columns[i].pointer,
-                packedWeight: ws.packedWeights[i].pointer, input: ws.activations[i].pointer, bias: p + biasOffsets[i],
-                batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
-            if i < 4 {
-                let out = ws.activations[i + 1].pointer
-                ReLU.forward(output: out, input: out, count: count * s[i + 1] * s[i + 1] * w[i + 1])
+        for i in 0..<5 {
+            let output = ws.activations[i + 1].pointer, input = ws.activations[i].pointer
+            if ws.training {
+                Conv2D.forward(
+                    output: output, columns: ws.columns[i].pointer, packedWeight: ws.packedWeights[i].pointer,
+                    input: input, bias: p + biasOffsets[i],
+                    batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
+                if i < 4 { ReLU.forward(output: output, input: output, count: count * s[i + 1] * s[i + 1] * w[i + 1]) }
+            } else {
+                Conv2D.inferenceForward(
+                    output: output, columns: ws.columns[i].pointer, transposedWeight: ws.packedWeights[i].pointer,
+                    input: input, bias: p + biasOffsets[i], relu: i < 4,
+                    batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
             }
         }
         LayerNorm.forward(

@@ -57,14 +57,7 @@ final class EncoderChoiceTests: XCTestCase {
                     "\(image)+\(text) \(entry.name)", parameters: values, analytic: grads,
                     epsilon: 3e-3, tolerance: 5e-2, maxChecks: 30, floor: 1e-2
                 ) { probe in
-                    model.parameters.copy(from: probe, at: entry.offset)
-                    model.parametersChanged()
-                    defer {
-                        model.parameters.copy(from: values, at: entry.offset)
-                        model.parametersChanged()
-                    }
-                    let loss = Double(step.run(count: batch))
-                    return step.reluMask == mask ? loss : nil
+                    step.loss(probing: entry, with: probe, restoring: values, mask: mask, model: model, count: batch)
                 }
             }
         }

@@ -41,14 +41,7 @@ final class ModelGradientTests: XCTestCase {
                     // LayerGradientTests checks those gradients without kinks.
                     minimumCheckedFraction: entry.name.contains("convs") ? 0 : 0.5
                 ) { probe in
-                    model.parameters.copy(from: probe, at: entry.offset)
-                    model.parametersChanged()
-                    defer {
-                        model.parameters.copy(from: values, at: entry.offset)
-                        model.parametersChanged()
-                    }
-                    let loss = Double(step.run(count: batch))
-                    return step.reluMask == baselineMask ? loss : nil
+                    step.loss(probing: entry, with: probe, restoring: values, mask: baselineMask, model: model, count: batch)
                 }
             }
         }

@@ -64,4 +64,21 @@ extension ContrastiveStep {
             return (1...4).flatMap { i in images.activations[i].array.map { $0 > 0 } }
         }
     }
+
+    /// The loss of `count` pairs with `entry`'s parameters set to `probe` (restored after),
+    /// or nil when the probe moved a ReLU across its kink (the mask is no longer `mask`):
+    /// the loss function `checkGradient` needs for a whole-model check.
+    func loss(
+        probing entry: ParameterLayout.Entry, with probe: [Float], restoring values: [Float], mask: [Bool],
+        model: DualEncoder, count: Int
+    ) -> Double? {
+        model.parameters.copy(from: probe, at: entry.offset)
+        model.parametersChanged()
+        defer {
+            model.parameters.copy(from: values, at: entry.offset)
+            model.parametersChanged()
+        }
+        let loss = Double(run(count: count))
+        return reluMask == mask ? loss : nil
+    }
 }

@@ -33,13 +33,11 @@ public struct HTTPRequest: Sendable {
     }
 
     /// For the server, whose header names arrive lowercased and joined already.
-    init(
-        method: String, path: String, query: [(name: String, value: String)], lowercasedHeaders: [String: String],
-        body: [UInt8]
-    ) {
+    init(method: String, target: String, lowercasedHeaders: [String: String], body: [UInt8]) {
+        let parsed = RequestTarget.parse(target)
         self.method = method
-        self.path = path
-        self.query = query
+        self.path = parsed.path
+        self.query = parsed.query
         self.headers = lowercasedHeaders
         self.body = body
     }

@@ -65,10 +65,8 @@ final class ServerCore: @unchecked Sendable {
         if state.tooLarge {
             return queue(HTTPError.payloadTooLarge(limit: maxBodyBytes).response, on: connection)
         }
-        let parsed = RequestTarget.parse(state.target)
         let request = HTTPRequest(
-            method: state.method, path: parsed.path, query: parsed.query, lowercasedHeaders: state.headers,
-            body: state.body)
+            method: state.method, target: state.target, lowercasedHeaders: state.headers, body: state.body)
         state.body = []
         return queue(handler(request), on: connection)
     }
@@ -95,10 +93,14 @@ final class ServerCore: @unchecked Sendable {
         return .NO
     }
 
-    /// Headers libmicrohttpd writes itself; compared without allocating a lowercased copy.
+    /// Headers libmicrohttpd writes itself, lowercase.
+    private static let headersMHDWrites = ["date", "content-length", "transfer-encoding"]
+
+    /// Compared without allocating a lowercased copy of `name` (this runs for every header of
+    /// every response).
     private static func writtenByMHD(_ name: String) -> Bool {
         let length = name.utf8.count
-        return ["date", "content-length", "transfer-encoding"].contains {
+        return headersMHDWrites.contains {
             $0.utf8.count == length && $0.utf8.elementsEqual(name.utf8.lazy.map(ASCII.lower))
         }
     }
