@@ -20,6 +20,15 @@ final class LiveServerTests: XCTestCase {
         router.add("POST", "/echo") { request, _ in
             HTTPResponse(headers: [("Content-Type", "application/octet-stream")], body: request.body)
         }
+        router.add("GET", "/header") { request, _ in
+            .text(request.header(request.queryValue("name") ?? "") ?? "(none)")
+        }
+        router.add("GET", "/prepared") { _, _ in HTTPResponse(Self.prepared) }
+        router.add("GET", "/prepared-changed") { _, _ in
+            var response = HTTPResponse(Self.prepared)
+            response.headers.append(("X-Changed", "yes"))
+            return response
+        }
         router.add("GET", "/slow") { _, _ in
             Thread.sleep(forTimeInterval: 1.0)
             return .text("slow done")
@@ -115,6 +124,70 @@ final class LiveServerTests: XCTestCase {
             "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(response.text, "hello world")
+    }
+
+    /// Header names are matched case-insensitively and a repeated header's lines are joined.
+    func testRequestHeadersAsTheHandlerSeesThem() throws {
+        let server = try startServer()
+        let connection = try RawConnection(port: server.port)
+        let request = "Host: x\r\nX-Thing: a\r\nOther: z\r\nx-thing: b\r\n\r\n"
+        for (name, expected) in [("x-thing", "a, b"), ("X-THING", "a, b"), ("other", "z"), ("missing", "(none)")] {
+            try connection.send("GET /header?name=\(name) HTTP/1.1\r\n" + request)
+            XCTAssertEqual(try connection.readResponse().text, expected, name)
+        }
+    }
+
+    private static let prepared = PreparedResponse(
+        HTTPResponse(headers: [("Content-Type", "application/json"), ("X-Prepared", "1")], body: Array(#"{"ok":true}"#.utf8)))
+
+    /// A prepared response goes out with its own headers and body, whole, on every connection
+    /// and for HEAD; changing one after taking it sends the change, not the prepared copy.
+    func testPreparedResponseIsAnsweredWholeEveryTime() throws {
+        let server = try startServer()
+        let connection = try RawConnection(port: server.port)
+        for _ in 0..<3 {
+            try connection.send("GET /prepared HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try connection.readResponse()
+            XCTAssertEqual(response.status, 200)
+            XCTAssertEqual(response.text, #"{"ok":true}"#)
+            XCTAssertEqual(response.headers["content-type"], "application/json")
+            XCTAssertEqual(response.headers["x-prepared"], "1")
+            XCTAssertEqual(response.headers["content-length"], "11")
+        }
+        try connection.send("HEAD /prepared HTTP/1.1\r\nHost: x\r\n\r\n")
+        let head = try connection.readResponse(bodyExpected: false)
+        XCTAssertEqual(head.headers["content-length"], "11")
+        try connection.send("GET /prepared-changed HTTP/1.1\r\nHost: x\r\n\r\n")
+        let changed = try connection.readResponse()
+        XCTAssertEqual(changed.headers["x-changed"], "yes", "a changed response is not answered from the prepared copy")
+        XCTAssertEqual(changed.text, #"{"ok":true}"#)
+    }
+
+    /// One prepared response queued by many connections at once (libmicrohttpd counts its
+    /// references): every client gets the whole body.
+    func testPreparedResponseSharedByConcurrentClients() throws {
+        let server = try startServer()
+        let port = server.port
+        let tally = Tally()
+        let group = DispatchGroup()
+        for _ in 0..<16 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                do {
+                    let connection = try RawConnection(port: port)
+                    for _ in 0..<50 {
+                        try connection.send("GET /prepared HTTP/1.1\r\nHost: x\r\n\r\n")
+                        let response = try connection.readResponse()
+                        tally.record(response.text == #"{"ok":true}"# ? nil : "\(response.status) \(response.text)")
+                    }
+                } catch {
+                    tally.record("\(error)")
+                }
+            }.start()
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 60), .success)
+        XCTAssertEqual(tally.ok, 16 * 50, "failures: \(tally.failures.prefix(5))")
     }
 
     func testKeepAliveServesTwoRequestsOnOneConnection() throws {

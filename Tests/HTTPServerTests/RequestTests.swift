@@ -55,4 +55,24 @@ final class RequestTests: XCTestCase {
         XCTAssertEqual(request.contentType, "multipart/form-data")
         XCTAssertNil(HTTPRequest(method: "GET", path: "/").contentType)
     }
+
+    func testHeaderDictionaryJoinsRepeatedFields() {
+        let request = HTTPRequest(
+            method: "GET", target: "/", lowercasedHeaderFields: [("accept", "a"), ("host", "x"), ("accept", "b")], body: [])
+        XCTAssertEqual(request.header("Accept"), "a, b")
+        XCTAssertEqual(request.headers, ["accept": "a, b", "host": "x"])
+    }
+
+    /// A response taken from a prepared one is answered through it only while unchanged.
+    func testChangingAPreparedResponseDropsThePreparedCopy() {
+        let prepared = PreparedResponse(.json(Array("{}".utf8)))
+        XCTAssertNotNil(HTTPResponse(prepared).prepared)
+        var status = HTTPResponse(prepared)
+        status.status = 201
+        var headers = HTTPResponse(prepared)
+        headers.headers.append(("X", "1"))
+        var body = HTTPResponse(prepared)
+        body.body.append(0x20)
+        for changed in [status, headers, body] { XCTAssertNil(changed.prepared) }
+    }
 }

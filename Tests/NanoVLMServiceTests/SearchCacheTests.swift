@@ -12,23 +12,26 @@ import XCTest
 final class SearchCacheTests: XCTestCase {
     typealias Key = SearchCache.Key
 
+    private func answer(_ body: [UInt8]) -> HTTPResponse { .json(body) }
+
     func testHoldsAtMostItsCapacityAndRefillsWhenFull() {
         let cache = SearchCache(capacity: 3)
-        for k in 1...3 { cache.store([UInt8(k)], for: Key(query: "red", k: k, explain: false)) }
+        for k in 1...3 { cache.store(answer([UInt8(k)]), for: Key(query: "red", k: k, explain: false)) }
         XCTAssertEqual(cache.count, 3)
-        XCTAssertEqual(cache.body(for: Key(query: "red", k: 2, explain: false)), [2])
-        XCTAssertNil(cache.body(for: Key(query: "red", k: 2, explain: true)), "explain is part of the key")
-        cache.store([9], for: Key(query: "blue", k: 5, explain: false))
+        XCTAssertEqual(cache.response(for: Key(query: "red", k: 2, explain: false))?.body, [2])
+        XCTAssertNotNil(cache.response(for: Key(query: "red", k: 2, explain: false))?.prepared, "held prepared for the server")
+        XCTAssertNil(cache.response(for: Key(query: "red", k: 2, explain: true)), "explain is part of the key")
+        cache.store(answer([9]), for: Key(query: "blue", k: 5, explain: false))
         XCTAssertEqual(cache.count, 1, "a full cache empties, then takes the new entry")
-        XCTAssertEqual(cache.body(for: Key(query: "blue", k: 5, explain: false)), [9])
+        XCTAssertEqual(cache.response(for: Key(query: "blue", k: 5, explain: false))?.body, [9])
     }
 
     func testZeroCapacityAndLargeBodiesStoreNothing() {
         let off = SearchCache(capacity: 0)
-        off.store([1], for: Key(query: "red", k: 5, explain: false))
-        XCTAssertNil(off.body(for: Key(query: "red", k: 5, explain: false)))
+        off.store(answer([1]), for: Key(query: "red", k: 5, explain: false))
+        XCTAssertNil(off.response(for: Key(query: "red", k: 5, explain: false)))
         let on = SearchCache(capacity: 8)
-        on.store(Array(repeating: 0, count: SearchCache.maxBodyBytes + 1), for: Key(query: "red", k: 243, explain: false))
+        on.store(answer(Array(repeating: 0, count: SearchCache.maxBodyBytes + 1)), for: Key(query: "red", k: 243, explain: false))
         XCTAssertEqual(on.count, 0)
     }
 
@@ -36,11 +39,11 @@ final class SearchCacheTests: XCTestCase {
         struct Failure: Error {}
         let cache = SearchCache(capacity: 8)
         let key = Key(query: "plaid", k: 5, explain: false)
-        XCTAssertThrowsError(try cache.body(for: key) { throw Failure() })
+        XCTAssertThrowsError(try cache.response(for: key) { throw Failure() })
         XCTAssertEqual(cache.count, 0)
         var calls = 0
         for _ in 0..<3 {
-            XCTAssertEqual(try cache.body(for: key) { calls += 1; return [7] }, [7])
+            XCTAssertEqual(cache.response(for: key) { calls += 1; return answer([7]) }.body, [7])
         }
         XCTAssertEqual(calls, 1, "the second and third asks are answered from the cache")
     }

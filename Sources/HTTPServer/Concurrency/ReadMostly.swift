@@ -7,9 +7,12 @@
 /// A value that every request reads and that is replaced rarely (the route table, the
 /// served model, a cache). Readers share a POSIX read-write lock, so worker threads never
 /// wait for each other the way they would on a mutex; a writer waits for the readers.
+///
+/// Inlinable, so users in other modules get it specialized for their value type rather
+/// than copying values through generic witness tables on every read.
 public final class ReadMostly<Value>: @unchecked Sendable {
-    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
-    private var value: Value
+    @usableFromInline let lock: UnsafeMutablePointer<pthread_rwlock_t>
+    @usableFromInline var value: Value
 
     public init(_ value: Value) {
         self.value = value
@@ -24,6 +27,7 @@ public final class ReadMostly<Value>: @unchecked Sendable {
     }
 
     /// Runs `body` with the value; other readers may run at the same time.
+    @inlinable
     public func read<Result>(_ body: (Value) throws -> Result) rethrows -> Result {
         pthread_rwlock_rdlock(lock)
         defer { pthread_rwlock_unlock(lock) }
@@ -31,6 +35,7 @@ public final class ReadMostly<Value>: @unchecked Sendable {
     }
 
     /// Runs `body` alone with the value to change.
+    @inlinable
     public func write<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         pthread_rwlock_wrlock(lock)
         defer { pthread_rwlock_unlock(lock) }
@@ -38,5 +43,6 @@ public final class ReadMostly<Value>: @unchecked Sendable {
     }
 
     /// A copy of the value.
+    @inlinable
     public var current: Value { read { $0 } }
 }

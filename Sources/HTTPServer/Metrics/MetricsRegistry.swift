@@ -30,11 +30,12 @@ public final class MetricsRegistry: @unchecked Sendable {
         }
     }
 
-    /// One thread's (or a few threads') request observations.
+    /// One thread's (or a few threads') request observations, by (route, method, code):
+    /// one lookup per request. The count is the histogram's; durations are added up by
+    /// route when rendered.
     private final class Shard: @unchecked Sendable {
         let lock = NSLock()
-        var requestCounts: [RequestKey: UInt64] = [:]
-        var durations: [String: Histogram] = [:]
+        var series: [RequestKey: Histogram] = [:]
     }
 
     private struct GaugeFamily {
@@ -64,9 +65,8 @@ public final class MetricsRegistry: @unchecked Sendable {
         let shard = shards[ThreadSlot.current % shards.count]
         shard.lock.lock()
         defer { shard.lock.unlock() }
-        shard.requestCounts[key, default: 0] += 1
         // Mutated in place: a copy out and back would copy the bucket array every request.
-        shard.durations[route, default: Histogram(bucketCounts: Array(repeating: 0, count: durationBuckets.count + 1))]
+        shard.series[key, default: Histogram(bucketCounts: Array(repeating: 0, count: durationBuckets.count + 1))]
             .record(bucket: bucket, seconds: seconds)
     }
 
@@ -92,8 +92,11 @@ public final class MetricsRegistry: @unchecked Sendable {
         var histograms: [String: Histogram] = [:]
         for shard in shards {
             shard.lock.lock()
-            counts.merge(shard.requestCounts, uniquingKeysWith: +)
-            histograms.merge(shard.durations) { var sum = $0; sum.add($1); return sum }
+            for (key, histogram) in shard.series {
+                counts[key, default: 0] += histogram.count
+                histograms[key.route, default: Histogram(bucketCounts: Array(repeating: 0, count: durationBuckets.count + 1))]
+                    .add(histogram)
+            }
             shard.lock.unlock()
         }
         lock.lock()

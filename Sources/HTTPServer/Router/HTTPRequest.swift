@@ -8,8 +8,10 @@ public struct HTTPRequest: Sendable {
     /// The query parameters in order, percent-decoded with `+` read as a space.
     /// A name without `=` (`?verbose`) has the empty value.
     public let query: [(name: String, value: String)]
-    /// Header names are lowercased; repeated headers are joined with ", ".
-    public let headers: [String: String]
+    /// The header fields in the order received, names lowercased, a repeated header once
+    /// per line. A list, not a dictionary: requests carry a handful of headers and
+    /// handlers ask for one or two, so a scan is cheaper than hashing every name.
+    public let headerFields: [(name: String, value: String)]
     public let body: [UInt8]
 
     public init(
@@ -19,26 +21,17 @@ public struct HTTPRequest: Sendable {
         self.method = method
         self.path = path
         self.query = query
-        var lowered: [String: String] = [:]
-        for (name, value) in headers {
-            let key = name.asciiLowercased
-            if let existing = lowered[key] {
-                lowered[key] = existing + ", " + value
-            } else {
-                lowered[key] = value
-            }
-        }
-        self.headers = lowered
+        self.headerFields = headers.map { (name: $0.key.asciiLowercased, value: $0.value) }
         self.body = body
     }
 
-    /// For the server, whose header names arrive lowercased and joined already.
-    init(method: String, target: String, lowercasedHeaders: [String: String], body: [UInt8]) {
+    /// For the server, whose header names arrive lowercased already.
+    init(method: String, target: String, lowercasedHeaderFields: [(name: String, value: String)], body: [UInt8]) {
         let parsed = RequestTarget.parse(target)
         self.method = method
         self.path = parsed.path
         self.query = parsed.query
-        self.headers = lowercasedHeaders
+        self.headerFields = lowercasedHeaderFields
         self.body = body
     }
 
@@ -59,9 +52,28 @@ public struct HTTPRequest: Sendable {
         query.filter { $0.name == name }.map(\.value)
     }
 
-    /// The header's value; the name is case-insensitive.
+    /// The header's value; the name is case-insensitive and a repeated header's values
+    /// are joined with ", ".
     public func header(_ name: String) -> String? {
-        headers[name.asciiLowercased]
+        Self.value(of: name.asciiLowercased, in: headerFields)
+    }
+
+    /// The values of the lowercased header `name` in `fields`, joined with ", "; nil when absent.
+    static func value(of name: String, in fields: [(name: String, value: String)]) -> String? {
+        var found: String?
+        for field in fields where field.name == name {
+            found = found.map { $0 + ", " + field.value } ?? field.value
+        }
+        return found
+    }
+
+    /// Every header by lowercased name, repeated headers joined with ", ".
+    public var headers: [String: String] {
+        var joined: [String: String] = [:]
+        for field in headerFields {
+            joined[field.name] = joined[field.name].map { $0 + ", " + field.value } ?? field.value
+        }
+        return joined
     }
 
     /// The media type of `Content-Type`, lowercased, without parameters.

@@ -132,7 +132,8 @@ private final class RouteTable: Sendable {
     var snapshot: Snapshot { current.current }
 }
 
-private struct Route: Sendable {
+/// A class, so taking a route out of the table is one retain, not one per field.
+private final class Route: Sendable {
     enum Segment: Sendable {
         case literal(String)
         case parameter(name: String, prefix: String, suffix: String)
@@ -153,7 +154,8 @@ private struct Route: Sendable {
         self.method = method
         self.pattern = pattern
         self.handler = handler
-        self.segments = Route.segments(of: pattern).map(Route.parseSegment)
+        let segments = Route.segments(of: pattern).map(Route.parseSegment)
+        self.segments = segments
         self.literalCount = segments.reduce(0) { count, segment in
             if case .literal = segment { return count + 1 }
             return count

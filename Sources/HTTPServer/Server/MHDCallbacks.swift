@@ -40,17 +40,11 @@ enum MHDCallbacks {
         }
     }
 
-    /// Collects request headers into a `[String: String]` passed as `cls`.
+    /// Appends each request header, name lowercased, to the `[(name:value:)]` passed as `cls`.
     static let collectHeader: MHD_KeyValueIterator = { cls, _, key, value in
         guard let cls, let key else { return .YES }
-        let headers = cls.assumingMemoryBound(to: [String: String].self)
-        let name = String(cString: key).asciiLowercased
-        let text = value.map { String(cString: $0) } ?? ""
-        if let existing = headers.pointee[name] {
-            headers.pointee[name] = existing + ", " + text
-        } else {
-            headers.pointee[name] = text
-        }
+        let headers = cls.assumingMemoryBound(to: [(name: String, value: String)].self)
+        headers.pointee.append((String(cString: key).asciiLowercased, value.map { String(cString: $0) } ?? ""))
         return .YES
     }
 }

@@ -6,7 +6,8 @@ import Synchronization
 final class RequestState {
     let target: String
     var method = ""
-    var headers: [String: String] = [:]
+    /// Lowercased names, in the order received.
+    var headers: [(name: String, value: String)] = []
     var body: [UInt8] = []
     /// The first access-handler call (headers complete) has happened.
     var started = false

@@ -32,7 +32,7 @@ final class ServerCore: @unchecked Sendable {
             withUnsafeMutablePointer(to: &state.headers) { headers in
                 _ = MHD_get_connection_values(connection, .HEADER_KIND, MHDCallbacks.collectHeader, headers)
             }
-            if let declared = state.headers["content-length"] {
+            if let declared = HTTPRequest.value(of: "content-length", in: state.headers) {
                 guard let length = UInt64(declared.trimmingWhitespace()) else {
                     return queue(
                         HTTPError(400, code: "bad_request", message: "Content-Length is not a number.").response,
@@ -66,7 +66,7 @@ final class ServerCore: @unchecked Sendable {
             return queue(HTTPError.payloadTooLarge(limit: maxBodyBytes).response, on: connection)
         }
         let request = HTTPRequest(
-            method: state.method, target: state.target, lowercasedHeaders: state.headers, body: state.body)
+            method: state.method, target: state.target, lowercasedHeaderFields: state.headers, body: state.body)
         state.body = []
         return queue(handler(request), on: connection)
     }
@@ -93,29 +93,13 @@ final class ServerCore: @unchecked Sendable {
         return .NO
     }
 
-    /// Headers libmicrohttpd writes itself, lowercase.
-    private static let headersMHDWrites = ["date", "content-length", "transfer-encoding"]
-
-    /// Compared without allocating a lowercased copy of `name` (this runs for every header of
-    /// every response).
-    private static func writtenByMHD(_ name: String) -> Bool {
-        let length = name.utf8.count
-        return headersMHDWrites.contains {
-            $0.utf8.count == length && $0.utf8.elementsEqual(name.utf8.lazy.map(ASCII.lower))
-        }
-    }
-
     private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
-        let created = response.body.withUnsafeBytes { bytes in
-            MHD_create_response_from_buffer(
-                bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+        let status = UInt32((100...999).contains(response.status) ? response.status : 500)
+        if let prepared = response.prepared?.handle {
+            return MHD_queue_response(connection, status, prepared)
         }
-        guard let mhdResponse = created else { return .NO }
-        defer { MHD_destroy_response(mhdResponse) }
-        for (name, value) in response.headers where !Self.writtenByMHD(name) {
-            _ = MHD_add_response_header(mhdResponse, name, value)
-        }
-        let status = (100...999).contains(response.status) ? response.status : 500
-        return MHD_queue_response(connection, UInt32(status), mhdResponse)
+        guard let made = MHDResponse.make(response) else { return .NO }
+        defer { MHD_destroy_response(made) }
+        return MHD_queue_response(connection, status, made)
     }
 }

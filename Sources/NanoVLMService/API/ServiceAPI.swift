@@ -8,10 +8,13 @@ import NanoTensor
 public final class ServiceAPI: Sendable {
     public let state: ServiceState
     public let router: Router
+    /// The logger is at debug, so each request is logged; the level is fixed at start-up.
+    private let logsRequests: Bool
 
     public init(state: ServiceState) {
         self.state = state
         self.router = Router()
+        self.logsRequests = state.logger.logLevel <= .debug
         registerRoutes()
         state.metrics.setGauge(
             "nanovlm_build_info", help: "Build and runtime information; the value is always 1.",
@@ -73,6 +76,8 @@ public final class ServiceAPI: Sendable {
         let (response, route) = router.respond(to: request)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         state.metrics.observeRequest(route: route, method: request.method, status: response.status, seconds: seconds)
+        // Checked once here: the logger's own check copies its handler on every call.
+        guard logsRequests else { return response }
         state.logger.debug(
             "request",
             metadata: [

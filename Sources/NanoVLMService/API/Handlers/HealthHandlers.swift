@@ -2,8 +2,8 @@ import HTTPServer
 
 /// `/healthz`, `/livez`, `/readyz`, `/metrics`.
 extension ServiceAPI {
-    /// `{"status":"ok"}`, the same bytes every time.
-    private static let healthBody = Array(#"{"status":"ok"}"#.utf8)
+    /// `{"status":"ok"}`, the same response every time, prepared once.
+    private static let healthResponse = PreparedResponse(.json(Array(#"{"status":"ok"}"#.utf8)))
 
     private struct ReadyBody: Encodable {
         let status: String
@@ -12,7 +12,7 @@ extension ServiceAPI {
     }
 
     func health(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
-        .json(Self.healthBody)
+        HTTPResponse(Self.healthResponse)
     }
 
     /// 200 once serving a self-tested model, else 503 with `Retry-After`; `?verbose` lists the checks.

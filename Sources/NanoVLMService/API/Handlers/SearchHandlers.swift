@@ -38,17 +38,15 @@ extension ServiceAPI {
         }
     }
 
-    /// The body of one text → image search, from the model's cache when it was asked before.
+    /// One text → image search, from the model's cache when it was asked before.
     private func searchResponse(
         _ model: LoadedModel, _ text: String, field: String?, k: Int, explain: Bool
     ) throws -> HTTPResponse {
-        let body = try model.searchCache.body(for: .init(query: text, k: k, explain: explain)) {
+        try model.searchCache.response(for: .init(query: text, k: k, explain: explain)) {
             let parsed = try QueryInputs.parse(text, field: field)
             return try JSON.response(
-                SearchResponse(query: text, k: k, results: rankImages(model, parsed, k: k, explain: explain))
-            ).body
+                SearchResponse(query: text, k: k, results: rankImages(model, parsed, k: k, explain: explain)))
         }
-        return .json(body)
     }
 
     /// The top `k` canonical images for a parsed query, optionally with explanations.
