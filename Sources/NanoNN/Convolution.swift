@@ -35,17 +35,35 @@ public enum Conv2D {
     ///     version, so inference doesn't re-pack); the backward needs it.
     ///   - input: (B, H, W, C).
     ///   - bias: (O).
+    ///   - relu: apply ReLU to the output.
     public static func forward(
         output: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>, packedWeight: UnsafePointer<Float>,
-        input: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        input: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool = false,
         batch: Int, height: Int, width: Int, inChannels: Int, outChannels: Int
     ) {
         let rows = batch * outputSide(height) * outputSide(width)
         let k = inChannels * 9
         im2col(columns, input, batch: batch, height: height, width: width, channels: inChannels)
-        // Start from the bias in every row, then (rows, O) += (rows, K) · (O, K)ᵀ.
+        // Start from the bias in every row, then (rows, O) += (rows, K) · (O, K)ᵀ. (With beta 0
+        // and the bias added after, OpenBLAS zeroes the output first: no faster, and the sums
+        // would round differently from the recorded training runs.)
         for r in 0..<rows { (output + r * outChannels).update(from: bias, count: outChannels) }
         BLAS.gemm(output, columns, packedWeight, m: rows, n: outChannels, k: k, transposeB: true, beta: 1)
+        if relu { ReLU.forward(output: output, input: output, count: rows * outChannels) }
+    }
+
+    /// `row += bias` for every row, then `max(·, 0)` when `relu`.
+    private static func addBias(
+        _ output: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, outChannels: Int, relu: Bool
+    ) {
+        for r in 0..<rows {
+            let row = output + r * outChannels
+            if relu {
+                for o in 0..<outChannels { row[o] = max(row[o] + bias[o], 0) }
+            } else {
+                for o in 0..<outChannels { row[o] += bias[o] }
+            }
+        }
     }
 
     /// (O, C, 3, 3) → (3, 3, C, O): the weight as the (K, O) right-hand side of
@@ -85,23 +103,20 @@ public enum Conv2D {
         } else {
             BLAS.gemm(output, columns, transposedWeight, m: rows, n: outChannels, k: k)
         }
-        for r in 0..<rows {
-            let row = output + r * outChannels
-            if relu {
-                for o in 0..<outChannels { row[o] = max(row[o] + bias[o], 0) }
-            } else {
-                for o in 0..<outChannels { row[o] += bias[o] }
-            }
-        }
+        addBias(output, bias, rows: rows, outChannels: outChannels, relu: relu)
     }
 
-    /// Accumulates into `dWeight`, `dBias` and, when given, `dInput`. Scratch: `dColumns`
-    /// (`columnCount` floats) and `dPackedWeight` (O·C·9 floats).
+    /// Accumulates into `dWeight` and `dBias`; when `dInput` is given, overwrites it with the
+    /// input gradient. Scratch: `dColumns` (`columnCount` floats) and `dPackedWeight`
+    /// (O·C·9 floats).
+    /// - Parameter inputMask: the input when it is the output of a ReLU: `dInput` is zero
+    ///   wherever it is ≤ 0, which is that ReLU's backward, done in the same pass.
     public static func backward(
         dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
         dBias: UnsafeMutablePointer<Float>, dColumns: UnsafeMutablePointer<Float>,
         dPackedWeight: UnsafeMutablePointer<Float>,
         dOutput: UnsafePointer<Float>, columns: UnsafePointer<Float>, packedWeight: UnsafePointer<Float>,
+        inputMask: UnsafePointer<Float>? = nil,
         batch: Int, height: Int, width: Int, inChannels: Int, outChannels: Int
     ) {
         let rows = batch * outputSide(height) * outputSide(width)
@@ -121,7 +136,7 @@ public enum Conv2D {
         guard let dInput else { return }
         // dColumns (rows, K) = dOut (rows, O) · W (O, K)
         BLAS.gemm(dColumns, dOutput, packedWeight, m: rows, n: k, k: outChannels)
-        col2im(dInput, dColumns, batch: batch, height: height, width: width, channels: inChannels)
+        col2im(dInput, dColumns, mask: inputMask, batch: batch, height: height, width: width, channels: inChannels)
     }
 
     static func im2col(
@@ -167,31 +182,68 @@ public enum Conv2D {
         }
     }
 
-    /// The adjoint of im2col: scatter-adds column gradients back onto the input.
+    /// The adjoint of im2col, as a gather: each input pixel sums the column entries that
+    /// read it and is written once — no zeroing first, no read-modify-write. With stride 2 and
+    /// padding 1, input coordinate 2t is read by output t through kernel offset 1, and 2t+1 by
+    /// output t through offset 2 and by output t+1 (when there is one) through offset 0: one,
+    /// two or four column entries per pixel. Where `mask` (the input, a ReLU's output) is ≤ 0
+    /// the gradient is 0.
     static func col2im(
-        _ dInput: UnsafeMutablePointer<Float>, _ dColumns: UnsafePointer<Float>,
+        _ dInput: UnsafeMutablePointer<Float>, _ dColumns: UnsafePointer<Float>, mask: UnsafePointer<Float>? = nil,
         batch: Int, height: Int, width: Int, channels c: Int
     ) {
         let oh = outputSide(height), ow = outputSide(width)
         let k = c * 9
         for b in 0..<batch {
-            let image = dInput + b * height * width * c
-            for y in 0..<oh {
-                for x in 0..<ow {
-                    let row = dColumns + ((b * oh + y) * ow + x) * k
-                    for kh in 0..<3 {
-                        let iy = y * stride - padding + kh
-                        guard iy >= 0 && iy < height else { continue }
-                        for kw in 0..<3 {
-                            let ix = x * stride - padding + kw
-                            guard ix >= 0 && ix < width else { continue }
-                            let src = row + (kh * 3 + kw) * c
-                            let pixel = image + (iy * width + ix) * c
-                            for ch in 0..<c { pixel[ch] += src[ch] }
+            for iy in 0..<height {
+                let y = iy >> 1, kh = iy & 1 == 0 ? 1 : 2
+                let nextRow = iy & 1 == 1 && y + 1 < oh  // also read by output y+1, kernel row 0
+                for ix in 0..<width {
+                    let x = ix >> 1, kw = ix & 1 == 0 ? 1 : 2
+                    let nextColumn = ix & 1 == 1 && x + 1 < ow
+                    let pixel = (b * height + iy) * width + ix
+                    let dst = dInput + pixel * c
+                    // The column entry of output (oy, ox) at kernel tap (th, tw).
+                    func entry(_ oy: Int, _ ox: Int, _ th: Int, _ tw: Int) -> UnsafePointer<Float> {
+                        dColumns + ((b * oh + oy) * ow + ox) * k + (th * kernel + tw) * c
+                    }
+                    let first = entry(y, x, kh, kw)
+                    for ch in 0..<c { dst[ch] = first[ch] }
+                    if nextColumn {
+                        let src = entry(y, x + 1, kh, 0)
+                        for ch in 0..<c { dst[ch] += src[ch] }
+                    }
+                    if nextRow {
+                        let src = entry(y + 1, x, 0, kw)
+                        for ch in 0..<c { dst[ch] += src[ch] }
+                        if nextColumn {
+                            let corner = entry(y + 1, x + 1, 0, 0)
+                            for ch in 0..<c { dst[ch] += corner[ch] }
                         }
                     }
+                    if let mask { zeroWhereNotPositive(dst, mask + pixel * c, count: c) }
                 }
             }
+        }
+    }
+
+    /// `values[i] = 0` where `mask[i] ≤ 0`, eight lanes at a time: written as a scalar
+    /// select, the compiler keeps a branch per element.
+    @inline(__always)
+    private static func zeroWhereNotPositive(_ values: UnsafeMutablePointer<Float>, _ mask: UnsafePointer<Float>, count: Int) {
+        let raw = UnsafeMutableRawPointer(values), rawMask = UnsafeRawPointer(mask)
+        var i = 0
+        while i + 8 <= count {
+            let offset = i * MemoryLayout<Float>.stride
+            var v = raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            let m = rawMask.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            v.replace(with: 0, where: m .<= 0)
+            raw.storeBytes(of: v, toByteOffset: offset, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            if mask[i] <= 0 { values[i] = 0 }
+            i += 1
         }
     }
 }

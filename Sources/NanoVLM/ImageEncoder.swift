@@ -81,9 +81,8 @@ struct ImageEncoder {
             if ws.training {
                 Conv2D.forward(
                     output: output, columns: ws.columns[i].pointer, packedWeight: ws.packedWeights[i].pointer,
-                    input: input, bias: p + biasOffsets[i],
+                    input: input, bias: p + biasOffsets[i], relu: i < 4,
                     batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
-                if i < 4 { ReLU.forward(output: output, input: output, count: count * s[i + 1] * s[i + 1] * w[i + 1]) }
             } else {
                 Conv2D.inferenceForward(
                     output: output, columns: ws.columns[i].pointer, transposedWeight: ws.packedWeights[i].pointer,
@@ -102,7 +101,7 @@ struct ImageEncoder {
                   gradients g: UnsafeMutablePointer<Float>, count: Int) {
         let w = widths, s = sides
         ws.dNormed.zero()
-        for i in 1...5 { ws.gradients[i].zero() }
+        ws.gradients[5].zero()  // LayerNorm's backward accumulates; the convolutions' overwrite
         L2Normalize.backward(
             dInput: ws.dNormed.pointer, dOutput: dOutput, output: ws.output.pointer, norms: ws.norms.pointer,
             rows: count, dim: dim)
@@ -111,16 +110,14 @@ struct ImageEncoder {
             dOutput: ws.dNormed.pointer, input: ws.activations[5].pointer, mean: ws.mean.pointer,
             rstd: ws.rstd.pointer, weight: p + normWeight, rows: count, dim: dim)
         for i in stride(from: 4, through: 0, by: -1) {
-            if i < 4 {
-                // ReLU ran in place: the saved output doubles as the mask. Zero where it was cut.
-                let out = ws.activations[i + 1].pointer, d = ws.gradients[i + 1].pointer
-                for j in 0..<(count * s[i + 1] * s[i + 1] * w[i + 1]) where out[j] <= 0 { d[j] = 0 }
-            }
+            // Convolutions 1…4 read the output of a ReLU (the saved activation doubles as its
+            // mask), whose backward is folded into writing their input gradient.
             Conv2D.backward(
                 dInput: i > 0 ? ws.gradients[i].pointer : nil, dWeight: g + weightOffsets[i], dBias: g + biasOffsets[i],
                 dColumns: ws.dColumns.pointer, dPackedWeight: ws.dPackedWeight.pointer,
                 dOutput: ws.gradients[i + 1].pointer, columns: ws.columns[i].pointer,
-                packedWeight: ws.packedWeights[i].pointer, batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
+                packedWeight: ws.packedWeights[i].pointer, inputMask: i > 0 ? ws.activations[i].pointer : nil,
+                batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
         }
     }
 }

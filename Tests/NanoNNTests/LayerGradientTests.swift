@@ -1,5 +1,5 @@
 import GradientChecking
-import NanoNN
+@testable import NanoNN
 import NanoTensor
 import XCTest
 
@@ -8,37 +8,68 @@ final class LayerGradientTests: XCTestCase {
         let (b, h, w, c, o) = (2, 6, 6, 3, 4)
         let oh = Conv2D.outputSide(h), ow = Conv2D.outputSide(w)
         XCTAssertEqual(oh, 3)
-        let input = randomValues(b * h * w * c, seed: 1)
         let weight = randomValues(o * c * 9, seed: 2, scale: 0.5)
         let bias = randomValues(o, seed: 3)
         let r = randomValues(b * oh * ow * o, seed: 4)
         let columnCount = Conv2D.columnCount(batch: b, height: h, width: w, inChannels: c)
 
-        func run(_ x: [Float], _ wt: [Float], _ bs: [Float]) -> Double {
+        // Plain, and as in the encoder: a ReLU output in (its mask folded into the input
+        // gradient) and a ReLU on the output.
+        for relu in [false, true] {
+            // Away from ReLU's kink, where finite differences are meaningless.
+            let raw = randomValues(b * h * w * c, seed: 1, avoidingZero: true)
+            let input = relu ? raw.map { max($0, 0) } : raw
+            func run(_ x: [Float], _ wt: [Float], _ bs: [Float]) -> Double {
+                let out = FloatBuffer(count: b * oh * ow * o), cols = FloatBuffer(count: columnCount)
+                let packed = FloatBuffer(count: wt.count)
+                Conv2D.pack(packed.pointer, wt, inChannels: c, outChannels: o)
+                // The input's ReLU is part of the function when it is masked.
+                let xin = relu ? x.map { max($0, 0) } : x
+                Conv2D.forward(
+                    output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: xin, bias: bs,
+                    relu: relu, batch: b, height: h, width: w, inChannels: c, outChannels: o)
+                return weightedSum(out.pointer, r)
+            }
             let out = FloatBuffer(count: b * oh * ow * o), cols = FloatBuffer(count: columnCount)
-            let packed = FloatBuffer(count: wt.count)
-            Conv2D.pack(packed.pointer, wt, inChannels: c, outChannels: o)
+            let packed = FloatBuffer(count: weight.count)
+            Conv2D.pack(packed.pointer, weight, inChannels: c, outChannels: o)
             Conv2D.forward(
-                output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: x, bias: bs,
-                batch: b, height: h, width: w, inChannels: c, outChannels: o)
-            return weightedSum(out.pointer, r)
+                output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: input, bias: bias,
+                relu: relu, batch: b, height: h, width: w, inChannels: c, outChannels: o)
+            // The output ReLU's backward is the caller's: mask the upstream gradient here.
+            let dOut = zip(r, out.array).map { relu && $1 <= 0 ? 0 : $0 }
+            // dInput is overwritten: start it from garbage.
+            let dx = FloatBuffer(count: input.count)
+            for i in 0..<dx.count { dx[i] = 1e6 }
+            let dw = FloatBuffer(count: weight.count)
+            let db = FloatBuffer(count: o), dcols = FloatBuffer(count: columnCount)
+            let dPacked = FloatBuffer(count: weight.count)
+            input.withUnsafeBufferPointer { mask in
+                Conv2D.backward(
+                    dInput: dx.pointer, dWeight: dw.pointer, dBias: db.pointer, dColumns: dcols.pointer,
+                    dPackedWeight: dPacked.pointer, dOutput: dOut, columns: cols.pointer, packedWeight: packed.pointer,
+                    inputMask: relu ? mask.baseAddress : nil, batch: b, height: h, width: w, inChannels: c, outChannels: o)
+            }
+            let label = relu ? "conv2d with ReLUs" : "conv2d"
+            checkGradient("\(label) input", parameters: raw, analytic: dx.array) { run($0, weight, bias) }
+            checkGradient("\(label) weight", parameters: weight, analytic: dw.array) { run(raw, $0, bias) }
+            checkGradient("\(label) bias", parameters: bias, analytic: db.array) { run(raw, weight, $0) }
         }
-        let out = FloatBuffer(count: b * oh * ow * o), cols = FloatBuffer(count: columnCount)
-        let packed = FloatBuffer(count: weight.count)
-        Conv2D.pack(packed.pointer, weight, inChannels: c, outChannels: o)
-        Conv2D.forward(
-            output: out.pointer, columns: cols.pointer, packedWeight: packed.pointer, input: input, bias: bias,
-            batch: b, height: h, width: w, inChannels: c, outChannels: o)
-        let dx = FloatBuffer(count: input.count), dw = FloatBuffer(count: weight.count)
-        let db = FloatBuffer(count: o), dcols = FloatBuffer(count: columnCount)
-        let dPacked = FloatBuffer(count: weight.count)
-        Conv2D.backward(
-            dInput: dx.pointer, dWeight: dw.pointer, dBias: db.pointer, dColumns: dcols.pointer,
-            dPackedWeight: dPacked.pointer, dOutput: r, columns: cols.pointer, packedWeight: packed.pointer,
-            batch: b, height: h, width: w, inChannels: c, outChannels: o)
-        checkGradient("conv2d input", parameters: input, analytic: dx.array) { run($0, weight, bias) }
-        checkGradient("conv2d weight", parameters: weight, analytic: dw.array) { run(input, $0, bias) }
-        checkGradient("conv2d bias", parameters: bias, analytic: db.array) { run(input, weight, $0) }
+    }
+
+    /// The gather col2im is im2col's adjoint on every shape the encoder meets and on odd
+    /// sides: ⟨im2col(x), y⟩ = ⟨x, col2im(y)⟩.
+    func testCol2imIsTheAdjointOfIm2col() {
+        for (b, h, w, c) in [(2, 32, 32, 3), (1, 16, 16, 8), (3, 5, 7, 2), (2, 2, 2, 4), (1, 1, 1, 3), (1, 3, 3, 1)] {
+            let count = Conv2D.columnCount(batch: b, height: h, width: w, inChannels: c)
+            let x = randomValues(b * h * w * c, seed: 21), y = randomValues(count, seed: 22)
+            let columns = FloatBuffer(count: count), back = FloatBuffer(count: x.count)
+            Conv2D.im2col(columns.pointer, x, batch: b, height: h, width: w, channels: c)
+            Conv2D.col2im(back.pointer, y, batch: b, height: h, width: w, channels: c)
+            let left = (0..<count).reduce(0.0) { $0 + Double(columns[$1]) * Double(y[$1]) }
+            let right = (0..<x.count).reduce(0.0) { $0 + Double(x[$1]) * Double(back[$1]) }
+            XCTAssertEqual(left, right, accuracy: 1e-4 * max(1, abs(left)), "\(b)×\(h)×\(w)×\(c)")
+        }
     }
 
     /// Both forwards against an independent, loop-by-loop PyTorch-semantics convolution (NCHW
