@@ -2,7 +2,10 @@
 
 http:    wrk on 127.0.0.1 against nanovlm and, in the same run, bench/bare_responder.c
          (same threading mode and pool size, a fixed JSON body of a top-5 search response's
-         size); several rounds each, median; prints requests/s, p50/p99 and ratios.
+         size). Every round of a target is paired with a round of the bare responder just
+         before it, and the ratio is the median of the paired ratios, so a neighbour's load
+         that comes and goes during the run moves both sides of a ratio alike. Prints
+         requests/s, p50/p99 (medians) and the ratios.
 startup: time from process start to /readyz 200 with saved weights, and peak resident
          memory (VmHWM) after a load mix.
 Bounded in time; traffic goes to 127.0.0.1 only.
@@ -69,19 +72,30 @@ def to_ms(text):
     raise ValueError(text)
 
 
-def wrk(port, path, script=None, env=None):
-    samples = []
+def wrk_round(port, path, script=None, env=None):
+    args = WRK + (["-s", script] if script else []) + [f"http://127.0.0.1:{port}{path}"]
+    out = subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"{path}: {errors.group(1)} non-2xx responses")
+    return rps, p50, p99
+
+
+def paired(bare_port, port, path, script=None, env=None, bare_samples=None):
+    """ROUNDS rounds of (bare responder, target); the target's medians and the median ratio."""
+    samples, ratios = [], []
     for _ in range(ROUNDS):
-        args = WRK + ([ "-s", script ] if script else []) + [f"http://127.0.0.1:{port}{path}"]
-        out = subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
-        p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
-        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        if errors:
-            raise SystemExit(f"{path}: {errors.group(1)} non-2xx responses")
-        samples.append((rps, p50, p99))
-    return tuple(statistics.median(s[i] for s in samples) for i in range(3))
+        base = wrk_round(bare_port, "/")
+        if bare_samples is not None:
+            bare_samples.append(base)
+        sample = wrk_round(port, path, script, env)
+        samples.append(sample)
+        ratios.append(sample[0] / base[0])
+    medians = tuple(statistics.median(s[i] for s in samples) for i in range(3))
+    return medians + (statistics.median(ratios),)
 
 
 def ensure_weights():
@@ -103,9 +117,9 @@ def http_mode():
         with open(png_path, "wb") as f:
             f.write(png)
         bare, bare_port = start([BARE, str(free_port()), str(THREADS), str(len(search))])
+        bare_samples = []
         try:
-            base = wrk(bare_port, "/")
-            rows = [("bare libmicrohttpd responder (fixed %d-byte JSON)" % len(search), base)]
+            rows = []
             lua = os.path.join(ROOT, "bench/post_png.lua")
             env = dict(os.environ, PNG=png_path)
             for name, path, script in [
@@ -114,28 +128,32 @@ def http_mode():
                 ("POST /v1/search/captions (32×32 PNG)", "/v1/search/captions", lua),
                 ("GET /v1/images/17.png", "/v1/images/17.png", None),
             ]:
-                rows.append((name, wrk(port, path, script, env)))
+                rows.append((name, paired(bare_port, port, path, script, env, bare_samples)))
             # The same search on a server without the search cache: every request parses,
             # embeds, ranks and writes JSON.
             cold, cold_port = serve(WEIGHTS, NANOVLM_SERVER_SEARCH_CACHE_ENTRIES="0")
             try:
                 wait_ready(cold_port)
-                rows.insert(3, ("GET /v1/search/images?q=pink+circle+top, search cache off",
-                                wrk(cold_port, "/v1/search/images?q=pink+circle+top")))
+                rows.insert(2, ("GET /v1/search/images?q=pink+circle+top, search cache off",
+                                paired(bare_port, cold_port, "/v1/search/images?q=pink+circle+top",
+                                       bare_samples=bare_samples)))
             finally:
                 cold.terminate()
                 cold.wait()
+            base = tuple(statistics.median(s[i] for s in bare_samples) for i in range(3)) + (1.0,)
+            rows.insert(0, ("bare libmicrohttpd responder (fixed %d-byte JSON)" % len(search), base))
         finally:
             bare.terminate()
             bare.wait()
     finally:
         server.terminate()
         server.wait()
-    print(f"wrk {' '.join(WRK[1:])}, median of {ROUNDS} rounds; server and wrk share the 2 cores\n")
+    print(f"wrk {' '.join(WRK[1:])}, median of {ROUNDS} rounds, each round of a target paired with a round of the")
+    print("bare responder just before it (ratio: median of the paired ratios); server and wrk share the 2 cores\n")
     print("| target | requests/s | p50 ms | p99 ms | ratio to bare |")
     print("| --- | --- | --- | --- | --- |")
-    for name, (rps, p50, p99) in rows:
-        print(f"| {name} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {rps / base[0]:.2f} |")
+    for name, (rps, p50, p99, ratio) in rows:
+        print(f"| {name} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {ratio:.2f} |")
 
 
 def free_port():

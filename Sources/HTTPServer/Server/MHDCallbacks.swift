@@ -44,7 +44,7 @@ enum MHDCallbacks {
     static let collectHeader: MHD_KeyValueIterator = { cls, _, key, value in
         guard let cls, let key else { return .YES }
         let headers = cls.assumingMemoryBound(to: [(name: String, value: String)].self)
-        headers.pointee.append((String(cString: key).asciiLowercased, value.map { String(cString: $0) } ?? ""))
+        headers.pointee.append((ASCII.lowercasedString(cString: key), value.map { String(cString: $0) } ?? ""))
         return .YES
     }
 }
