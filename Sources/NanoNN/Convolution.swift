@@ -139,33 +139,43 @@ public enum Conv2D {
         col2im(dInput, dColumns, mask: inputMask, batch: batch, height: height, width: width, channels: inChannels)
     }
 
+    /// With stride 2 and padding 1 the three taps of one kernel row are the input pixels
+    /// 2x-1, 2x, 2x+1 — adjacent, so channels-last makes them one run of 3·C floats: one copy
+    /// per kernel row, minus the padding at the edges. The loops run per (output row, kernel
+    /// row), so the row's bounds are worked out once and the inner loop over x only copies;
+    /// only x = 0 (and the last x of an even width) touch the padding.
     static func im2col(
         _ columns: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>,
         batch: Int, height: Int, width: Int, channels c: Int
     ) {
         let oh = outputSide(height), ow = outputSide(width)
-        var dst = columns
+        let k = 9 * c, run = 3 * c
         for b in 0..<batch {
             let image = input + b * height * width * c
             for y in 0..<oh {
-                for x in 0..<ow {
-                    // With stride 2 and padding 1 the three taps of one kernel row are the input
-                    // pixels 2x-1, 2x, 2x+1 — adjacent, so channels-last makes them one run of
-                    // 3·C floats: one copy per kernel row, minus the padding at the edges.
-                    let firstX = x * stride - padding
-                    let skip = firstX < 0 ? -firstX : 0
-                    let take = min(kernel, width - firstX) - skip
-                    for kh in 0..<kernel {
-                        let iy = y * stride - padding + kh
-                        if iy < 0 || iy >= height || take <= 0 {
-                            dst.update(repeating: 0, count: kernel * c)
-                        } else {
-                            if skip > 0 { dst.update(repeating: 0, count: skip * c) }
-                            copy(dst + skip * c, image + (iy * width + firstX + skip) * c, count: take * c)
-                            let after = kernel - skip - take
-                            if after > 0 { (dst + (skip + take) * c).update(repeating: 0, count: after * c) }
+                let rowStart = columns + (b * oh + y) * ow * k
+                for kh in 0..<kernel {
+                    let iy = y * stride - padding + kh
+                    var dst = rowStart + kh * run
+                    guard iy >= 0 && iy < height else {
+                        for _ in 0..<ow {
+                            dst.update(repeating: 0, count: run)
+                            dst += k
                         }
-                        dst += kernel * c
+                        continue
+                    }
+                    let source = image + iy * width * c
+                    for x in 0..<ow {
+                        let firstX = x &* stride &- padding
+                        if firstX >= 0 && firstX &+ kernel <= width {
+                            copy(dst, source + firstX &* c, count: run)
+                        } else {
+                            let skip = firstX < 0 ? -firstX : 0
+                            let take = min(kernel, width - firstX) - skip
+                            dst.update(repeating: 0, count: run)
+                            if take > 0 { copy(dst + skip * c, source + (firstX + skip) * c, count: take * c) }
+                        }
+                        dst += k
                     }
                 }
             }

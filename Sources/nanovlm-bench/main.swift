@@ -49,6 +49,42 @@ func imageTrainingFLOPs(_ config: ModelConfiguration) -> Double {
     return 3 * imageForwardFLOPs(config) - first
 }
 
+/// The five products of one image's CNN forward, timed alone on one thread as the encoder
+/// runs them ((rows, K) · (K, O), the two just above OpenBLAS's small-matrix limit in
+/// halves) and in the other operand order ((rows, K) · (O, K)ᵀ): where the image time goes.
+func printConvolutionProducts(_ config: ModelConfiguration, sgemm: Double) {
+    let widths = [3] + config.channels + [config.embeddingDim]
+    let sides = [16, 8, 4, 2, 1]
+    print("\none image's convolution products alone, one thread, operands hot in cache\n")
+    print(row(["conv", "rows × O × K", "as run (µs)", "GFLOP/s", "fraction of sgemm", "(O, K)ᵀ order, whole (µs)"]))
+    print(row(["---", "---", "---", "---", "---", "---"]))
+    var total = 0.0
+    for i in 0..<5 {
+        let m = sides[i] * sides[i], n = widths[i + 1], k = 9 * widths[i]
+        let a = FloatBuffer((0..<(m * k)).map { Float($0 % 5) * 0.1 }), b = FloatBuffer((0..<(k * n)).map { Float($0 % 3) * 0.1 })
+        let c = FloatBuffer(count: m * n)
+        let halves = m >= 2 && m * n * k > 1_000_000 && m * n * k <= 2_000_000
+        let asRun = measure(iterations: 2000) {
+            if halves {
+                BLAS.gemm(c.pointer, a.pointer, b.pointer, m: m / 2, n: n, k: k)
+                BLAS.gemm(c.pointer + (m / 2) * n, a.pointer + (m / 2) * k, b.pointer, m: m - m / 2, n: n, k: k)
+            } else {
+                BLAS.gemm(c.pointer, a.pointer, b.pointer, m: m, n: n, k: k)
+            }
+        }
+        let transposed = measure(iterations: 2000) {
+            BLAS.gemm(c.pointer, a.pointer, b.pointer, m: m, n: n, k: k, transposeB: true)
+        }
+        total += asRun
+        let rate = 2 * Double(m * n * k) / asRun / 1e9
+        print(row([
+            String(i), "\(m) × \(n) × \(k)\(halves ? " (2 halves)" : "")", f(asRun * 1e6, 1), f(rate, 1), f(rate / sgemm, 2),
+            f(transposed * 1e6, 1),
+        ]))
+    }
+    print(row(["all", "", f(total * 1e6, 1), f(imageForwardFLOPs(config) / total / 1e9, 1), f(imageForwardFLOPs(config) / total / 1e9 / sgemm, 2), ""]))
+}
+
 func row(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }
 func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
 
@@ -91,6 +127,7 @@ case "model":
         print(row([name, f(seconds * 1e6, 1), flops > 0 ? f(rate, 1) : "–", flops > 0 ? f(rate / single, 2) : "–"]))
     }
     if sink.isNaN { print("") }
+    printConvolutionProducts(model.config, sgemm: single)
 
 case "train":
     var training = TrainingConfiguration()
