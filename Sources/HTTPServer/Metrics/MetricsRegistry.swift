@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Request counters, latency histograms and gauges, rendered in the Prometheus text
 /// exposition format (version 0.0.4). Thread-safe. Request observations, made by every
@@ -185,23 +184,5 @@ public final class MetricsRegistry: @unchecked Sendable {
             out.unicodeScalars.append(isLetter || (isDigit && index > 0) ? scalar : "_")
         }
         return out.isEmpty ? "_" : out
-    }
-}
-
-/// A small number per thread, handed out in order the first time a thread asks: threads
-/// that record metrics get shards of their own (up to the shard count).
-enum ThreadSlot {
-    private static let next = Atomic<Int>(0)
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        return key
-    }()
-
-    static var current: Int {
-        if let stored = pthread_getspecific(key) { return Int(bitPattern: stored) - 1 }
-        let slot = next.wrappingAdd(1, ordering: .relaxed).oldValue & 0xFFFF
-        pthread_setspecific(key, UnsafeRawPointer(bitPattern: slot + 1))
-        return slot
     }
 }

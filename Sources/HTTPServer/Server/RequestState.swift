@@ -1,5 +1,3 @@
-import Synchronization
-
 /// What the server knows about one request while libmicrohttpd feeds it in pieces.
 /// Created in the URI callback, kept in `*con_cls` (retained), released in the
 /// request-completed callback.
@@ -27,15 +25,7 @@ final class RequestState {
 }
 
 /// Counts objects handed to C, so tests can check every `passRetained` is released.
-/// An atomic, not a lock: it is touched twice per request by every worker thread.
-final class LiveCounter: Sendable {
-    static let requestStates = LiveCounter()
-
-    private let count = Atomic<Int>(0)
-
-    func add(_ delta: Int) {
-        count.wrappingAdd(delta, ordering: .relaxed)
-    }
-
-    var value: Int { count.load(ordering: .relaxed) }
+/// Sharded per thread: it is touched twice per request by every worker thread.
+enum LiveCounter {
+    static let requestStates = ShardedCounter()
 }

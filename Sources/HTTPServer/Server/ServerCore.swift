@@ -7,17 +7,17 @@ import Synchronization
 final class ServerCore: @unchecked Sendable {
     private let handler: @Sendable (HTTPRequest) -> HTTPResponse
     private let maxBodyBytes: Int
-    private let inFlight = Atomic<Int>(0)
+    private let inFlight = ShardedCounter()
 
     init(maxBodyBytes: Int, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
         self.maxBodyBytes = max(0, maxBodyBytes)
         self.handler = handler
     }
 
-    var inFlightRequests: Int { inFlight.load(ordering: .acquiring) }
+    var inFlightRequests: Int { inFlight.value }
 
     func requestFinished() {
-        inFlight.wrappingSubtract(1, ordering: .releasing)
+        inFlight.add(-1)
     }
 
     /// One access-handler call: headers complete, a piece of body, or the end of the body.
@@ -28,7 +28,7 @@ final class ServerCore: @unchecked Sendable {
         if !state.started {
             state.started = true
             state.counted = true
-            inFlight.wrappingAdd(1, ordering: .relaxed)
+            inFlight.add(1)
             withUnsafeMutablePointer(to: &state.headers) { headers in
                 _ = MHD_get_connection_values(connection, .HEADER_KIND, MHDCallbacks.collectHeader, headers)
             }
