@@ -81,13 +81,6 @@ struct Eval: ParsableCommand {
 
 /// One weights file's row of `nanovlm eval --weights A --weights B …`.
 struct WeightsComparison: Encodable {
-    struct Architecture: Encodable {
-        let imageEncoder: String, textEncoder: String, embeddingDim: Int, parameters: Int
-        enum CodingKeys: String, CodingKey {
-            case imageEncoder = "image_encoder", textEncoder = "text_encoder", embeddingDim = "embedding_dim", parameters
-        }
-    }
-
     struct R1: Encodable {
         let imageToText: Double, textToImage: Double
         enum CodingKeys: String, CodingKey { case imageToText = "image_to_text", textToImage = "text_to_image" }
@@ -137,7 +130,7 @@ struct WeightsComparison: Encodable {
 
     let weights: String
     let sha256: String?
-    let architecture: Architecture
+    let architecture: ArchitectureSummary
     let validationR1AmongAll: R1
     let robustnessR1ImageToText: Double
     let training: Training?
@@ -152,9 +145,7 @@ struct WeightsComparison: Encodable {
         let model = checkpoint.model
         weights = path
         sha256 = checkpoint.sha256
-        architecture = Architecture(
-            imageEncoder: model.config.imageEncoder, textEncoder: model.config.textEncoder,
-            embeddingDim: model.dim, parameters: model.parameterCount)
+        architecture = ArchitectureSummary(model)
         let val = metrics.validation.amongAll
         validationR1AmongAll = R1(imageToText: val.imageToText.r1, textToImage: val.textToImage.r1)
         robustnessR1ImageToText = metrics.robustness.amongAll.imageToText.r1

@@ -12,9 +12,7 @@ extension ServiceAPI {
             ModelResponse.Training(epochs: $0.epochs, seconds: $0.seconds, finalLoss: $0.finalLoss, history: $0.history)
         }
         let body = ModelResponse(
-            architecture: .init(
-                imageEncoder: encoder.config.imageEncoder, textEncoder: encoder.config.textEncoder,
-                embeddingDim: encoder.dim, parameters: encoder.parameterCount),
+            architecture: ArchitectureSummary(encoder),
             temperature: encoder.temperature, seed: model.splitSeed,
             weights: .init(source: provenance.source.rawValue, path: provenance.path, sha256: provenance.sha256),
             training: training, metrics: provenance.metrics,

@@ -2,16 +2,6 @@ import NanoVLM
 
 /// `GET /v1/model`.
 struct ModelResponse: Encodable {
-    struct Architecture: Encodable {
-        let imageEncoder: String
-        let textEncoder: String
-        let embeddingDim: Int
-        let parameters: Int
-        enum CodingKeys: String, CodingKey {
-            case imageEncoder = "image_encoder", textEncoder = "text_encoder", embeddingDim = "embedding_dim", parameters
-        }
-    }
-
     struct Weights: Encodable {
         let source: String
         let path: String
@@ -40,7 +30,7 @@ struct ModelResponse: Encodable {
         let threads: Int
     }
 
-    let architecture: Architecture
+    let architecture: ArchitectureSummary
     let temperature: Double
     let seed: UInt64
     let weights: Weights
