@@ -143,7 +143,7 @@ public enum Conv2D {
     /// 2x-1, 2x, 2x+1 — adjacent, so channels-last makes them one run of 3·C floats: one copy
     /// per kernel row, minus the padding at the edges. The loops run per (output row, kernel
     /// row), so the row's bounds are worked out once and the inner loop over x only copies;
-    /// only x = 0 (and the last x of an even width) touch the padding.
+    /// only x = 0 (and the last x of an odd width) touch the padding.
     static func im2col(
         _ columns: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>,
         batch: Int, height: Int, width: Int, channels c: Int

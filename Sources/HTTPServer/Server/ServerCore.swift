@@ -1,6 +1,5 @@
 import CMicroHTTPD
 import Foundation
-import Synchronization
 
 /// The part of the server that libmicrohttpd's threads touch: the handler, the body
 /// limit and the in-flight count. Retained for as long as the daemon runs.
