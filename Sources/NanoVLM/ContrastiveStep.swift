@@ -32,7 +32,7 @@ final class ContrastiveStep {
         self.parallelism = max(1, min(parallelism, batch))
         gradients = FloatBuffer(count: model.parameterCount)
         let shardSize = (batch + self.parallelism - 1) / self.parallelism
-        shards = (0..<self.parallelism).map { _ in model.imageEncoder.makeWorkspace(batch: shardSize, training: true) }
+        shards = model.imageEncoder.makeShardWorkspaces(count: self.parallelism, batch: shardSize, training: true)
         shardGradients = (1..<self.parallelism).map { _ in FloatBuffer(count: model.parameterCount) }
         texts = model.textEncoder.makeWorkspace(batch: batch, maxLength: maxLength, training: true)
         imageEmbeddings = FloatBuffer(count: batch * model.dim)
@@ -75,6 +75,8 @@ final class ContrastiveStep {
         let d = model.dim
         let version = model.parameterVersion
         let ranges = shardRanges(count)
+        // The shards share the packed weights: packed once here, not by each shard.
+        model.imageEncoder.prepare(shards[0], parameters: p, version: version)
         forEachShard(ranges.count) { s in
             model.imageEncoder.forward(shards[s], parameters: p, version: version, count: ranges[s].count)
             (imageEmbeddings.pointer + ranges[s].lowerBound * d).update(from: shards[s].output.pointer, count: ranges[s].count * d)
@@ -103,9 +105,17 @@ final class ContrastiveStep {
                 count: ranges[s].count)
         }
         model.textEncoder.backward(texts, dOutput: dText.pointer, parameters: p, gradients: gradients.pointer, count: count)
-        for s in 1..<max(ranges.count, 1) {
-            let g = gradients.pointer, extra = shardGradients[s - 1].pointer
-            for i in 0..<gradients.count { g[i] += extra[i] }
+        // The other shards' gradients added in, each thread taking a slice of the parameters
+        // (per parameter the same additions in the same order as one loop).
+        if ranges.count > 1 {
+            let n = gradients.count, g = gradients.pointer
+            forEachShard(ranges.count) { part in
+                let slice = (part * n / ranges.count)..<((part + 1) * n / ranges.count)
+                for s in 1..<ranges.count {
+                    let extra = shardGradients[s - 1].pointer
+                    for i in slice { g[i] += extra[i] }
+                }
+            }
         }
         return loss
     }

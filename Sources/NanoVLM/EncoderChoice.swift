@@ -20,6 +20,26 @@ enum ImageTower {
         }
     }
 
+    /// `count` workspaces for shards of one batch, run in parallel: the CNN's share one set
+    /// of packed weights, which `prepare` fills before each parallel forward.
+    func makeShardWorkspaces(count: Int, batch: Int, training: Bool) -> [ImageWorkspace] {
+        switch self {
+        case .cnn(let e):
+            let packed = ImageEncoder.PackedWeights(encoder: e, training: training)
+            return (0..<count).map { _ in
+                .cnn(ImageEncoder.Workspace(encoder: e, batch: batch, training: training, packed: packed))
+            }
+        case .vit:
+            return (0..<count).map { _ in makeWorkspace(batch: batch, training: training) }
+        }
+    }
+
+    /// Readies what shard workspaces share for parameter version `version`; call before
+    /// running their forwards in parallel.
+    func prepare(_ ws: ImageWorkspace, parameters p: UnsafePointer<Float>, version: Int) {
+        if case (.cnn(let e), .cnn(let w)) = (self, ws) { e.pack(w.packed, parameters: p, version: version) }
+    }
+
     /// Embeds the `count` images in `ws.pixels` into `ws.output` (count, D).
     func forward(_ ws: ImageWorkspace, parameters p: UnsafePointer<Float>, version: Int, count: Int) {
         switch (self, ws) {

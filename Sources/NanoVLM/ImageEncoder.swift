@@ -24,24 +24,39 @@ struct ImageEncoder {
         normBias = layout.offset("image_encoder.norm.bias")
     }
 
+    /// Each convolution's weight, packed for the products, and the parameter version it was
+    /// packed from. Training shards that run the same step share one: packed once per step.
+    final class PackedWeights {
+        /// (O, 3, 3, C) order when training (the backward uses it so), else (3, 3, C, O) for
+        /// `Conv2D.inferenceForward`.
+        let buffers: [FloatBuffer]
+        let training: Bool
+        /// The model parameter version the buffers were made from (-1: none).
+        var version = -1
+
+        init(encoder: ImageEncoder, training: Bool) {
+            let w = encoder.widths
+            buffers = (0..<5).map { FloatBuffer(count: w[$0] * w[$0 + 1] * 9) }
+            self.training = training
+        }
+    }
+
     /// Buffers for one batch size: activations and saved statistics for the backward,
     /// and their gradients when training. Allocated once, reused every step.
     final class Workspace {
         let batch: Int
         let activations: [FloatBuffer]  // [0] input (B,32,32,3) … [5] conv out (B,D)
         let columns: [FloatBuffer]
-        /// Each conv's weight in (O, 3, 3, C) order when training (the backward uses it so),
-        /// else in (3, 3, C, O) order for `Conv2D.inferenceForward`.
-        let packedWeights: [FloatBuffer]
+        let packed: PackedWeights
         let training: Bool
         let normed: FloatBuffer, mean: FloatBuffer, rstd: FloatBuffer
         let output: FloatBuffer, norms: FloatBuffer  // (B, D) L2-normalised embeddings
         let gradients: [FloatBuffer]  // mirrors activations[1...5]; index i ↔ activations[i]
         let dNormed: FloatBuffer, dColumns: FloatBuffer, dPackedWeight: FloatBuffer
-        /// The model parameter version the packed weights were made from (-1: none).
-        var packedVersion = -1
-
-        init(encoder: ImageEncoder, batch: Int, training: Bool) {
+        /// - Parameter packed: packed weights shared with other workspaces of the same kind;
+        ///   whoever runs them in parallel calls `ImageEncoder.pack` first.
+        init(encoder: ImageEncoder, batch: Int, training: Bool, packed: PackedWeights? = nil) {
+            precondition(packed.map { $0.training == training } ?? true, "packed weights of the other kind")
             self.batch = batch
             self.training = training
             let w = encoder.widths, s = encoder.sides
@@ -49,7 +64,7 @@ struct ImageEncoder {
             columns = (0..<5).map {
                 FloatBuffer(count: Conv2D.columnCount(batch: batch, height: s[$0], width: s[$0], inChannels: w[$0]))
             }
-            packedWeights = (0..<5).map { FloatBuffer(count: w[$0] * w[$0 + 1] * 9) }
+            self.packed = packed ?? PackedWeights(encoder: encoder, training: training)
             let d = w[5]
             normed = FloatBuffer(count: batch * d)
             mean = FloatBuffer(count: batch)
@@ -59,7 +74,7 @@ struct ImageEncoder {
             gradients = (0..<6).map { training && $0 > 0 ? FloatBuffer(count: batch * s[$0] * s[$0] * w[$0]) : FloatBuffer(count: 0) }
             dNormed = FloatBuffer(count: training ? batch * d : 0)
             dColumns = FloatBuffer(count: training ? columns.map(\.count).max() ?? 0 : 0)
-            dPackedWeight = FloatBuffer(count: training ? packedWeights.map(\.count).max() ?? 0 : 0)
+            dPackedWeight = FloatBuffer(count: training ? self.packed.buffers.map(\.count).max() ?? 0 : 0)
         }
     }
 
@@ -69,23 +84,17 @@ struct ImageEncoder {
     /// unchanged (inference), and re-packed when it changes (every training step).
     func forward(_ ws: Workspace, parameters p: UnsafePointer<Float>, version: Int, count: Int) {
         let w = widths, s = sides
-        if ws.packedVersion != version {
-            for i in 0..<5 {
-                let pack = ws.training ? Conv2D.pack : Conv2D.packTransposed
-                pack(ws.packedWeights[i].pointer, p + weightOffsets[i], w[i], w[i + 1])
-            }
-            ws.packedVersion = version
-        }
+        pack(ws.packed, parameters: p, version: version)
         for i in 0..<5 {
             let output = ws.activations[i + 1].pointer, input = ws.activations[i].pointer
             if ws.training {
                 Conv2D.forward(
-                    output: output, columns: ws.columns[i].pointer, packedWeight: ws.packedWeights[i].pointer,
+                    output: output, columns: ws.columns[i].pointer, packedWeight: ws.packed.buffers[i].pointer,
                     input: input, bias: p + biasOffsets[i], relu: i < 4,
                     batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
             } else {
                 Conv2D.inferenceForward(
-                    output: output, columns: ws.columns[i].pointer, transposedWeight: ws.packedWeights[i].pointer,
+                    output: output, columns: ws.columns[i].pointer, transposedWeight: ws.packed.buffers[i].pointer,
                     input: input, bias: p + biasOffsets[i], relu: i < 4,
                     batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
             }
@@ -94,6 +103,18 @@ struct ImageEncoder {
             output: ws.normed.pointer, mean: ws.mean.pointer, rstd: ws.rstd.pointer,
             input: ws.activations[5].pointer, weight: p + normWeight, bias: p + normBias, rows: count, dim: dim)
         L2Normalize.forward(output: ws.output.pointer, norms: ws.norms.pointer, input: ws.normed.pointer, rows: count, dim: dim)
+    }
+
+    /// Packs the weights of parameter version `version` unless `packed` holds them already
+    /// (inference reuses them until the parameters change; training re-packs every step).
+    func pack(_ packed: PackedWeights, parameters p: UnsafePointer<Float>, version: Int) {
+        guard packed.version != version else { return }
+        let w = widths
+        for i in 0..<5 {
+            let pack = packed.training ? Conv2D.pack : Conv2D.packTransposed
+            pack(packed.buffers[i].pointer, p + weightOffsets[i], w[i], w[i + 1])
+        }
+        packed.version = version
     }
 
     /// Accumulates parameter gradients into `g` from dLoss/dEmbedding `dOutput` (count, D).
@@ -116,7 +137,7 @@ struct ImageEncoder {
                 dInput: i > 0 ? ws.gradients[i].pointer : nil, dWeight: g + weightOffsets[i], dBias: g + biasOffsets[i],
                 dColumns: ws.dColumns.pointer, dPackedWeight: ws.dPackedWeight.pointer,
                 dOutput: ws.gradients[i + 1].pointer, columns: ws.columns[i].pointer,
-                packedWeight: ws.packedWeights[i].pointer, inputMask: i > 0 ? ws.activations[i].pointer : nil,
+                packedWeight: ws.packed.buffers[i].pointer, inputMask: i > 0 ? ws.activations[i].pointer : nil,
                 batch: count, height: s[i], width: s[i], inChannels: w[i], outChannels: w[i + 1])
         }
     }
