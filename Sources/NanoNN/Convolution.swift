@@ -52,20 +52,6 @@ public enum Conv2D {
         if relu { ReLU.forward(output: output, input: output, count: rows * outChannels) }
     }
 
-    /// `row += bias` for every row, then `max(·, 0)` when `relu`.
-    private static func addBias(
-        _ output: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, outChannels: Int, relu: Bool
-    ) {
-        for r in 0..<rows {
-            let row = output + r * outChannels
-            if relu {
-                for o in 0..<outChannels { row[o] = max(row[o] + bias[o], 0) }
-            } else {
-                for o in 0..<outChannels { row[o] += bias[o] }
-            }
-        }
-    }
-
     /// (O, C, 3, 3) → (3, 3, C, O): the weight as the (K, O) right-hand side of
     /// `inferenceForward`'s product.
     public static func packTransposed(
@@ -103,7 +89,14 @@ public enum Conv2D {
         } else {
             BLAS.gemm(output, columns, transposedWeight, m: rows, n: outChannels, k: k)
         }
-        addBias(output, bias, rows: rows, outChannels: outChannels, relu: relu)
+        for r in 0..<rows {
+            let row = output + r * outChannels
+            if relu {
+                for o in 0..<outChannels { row[o] = max(row[o] + bias[o], 0) }
+            } else {
+                for o in 0..<outChannels { row[o] += bias[o] }
+            }
+        }
     }
 
     /// Accumulates into `dWeight` and `dBias`; when `dInput` is given, overwrites it with the
