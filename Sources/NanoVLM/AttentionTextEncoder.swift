@@ -1,7 +1,7 @@
 import NanoNN
 import NanoTensor
 
-/// The `attention` text encoder (SPEC §3): `[CLS] w1 w2 w3` → token embeddings + learned
+/// The `attention` text encoder (docs/MODEL.md): `[CLS] w1 w2 w3` → token embeddings + learned
 /// position embeddings (width C = `token_dim`) → L pre-LayerNorm transformer blocks with a
 /// key padding mask → the `[CLS]` row → linear C→D → LayerNorm(D) → L2 normalisation.
 /// Word order matters (positions), and padding never reaches `[CLS]` (the mask).

@@ -9,7 +9,7 @@ public struct CheckpointError: Error, Equatable, CustomStringConvertible, Sendab
     public var description: String { message }
 }
 
-/// Saves and loads a model as `.safetensors` (SPEC §3): PyTorch tensor names and layouts,
+/// Saves and loads a model as `.safetensors` (docs/MODEL.md): PyTorch tensor names and layouts,
 /// with the configuration, vocabulary, training summary and metrics as JSON strings in
 /// `__metadata__`.
 public struct Checkpoint: Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import ImageIO
 import NanoTensor
 
-/// The CLIP-style dual encoder (SPEC §3): an image encoder and a text encoder mapping into
+/// The CLIP-style dual encoder (docs/MODEL.md): an image encoder and a text encoder mapping into
 /// one D-dimensional space of unit vectors, with all parameters in one flat buffer.
 public final class DualEncoder: @unchecked Sendable {
     public let config: ModelConfiguration

@@ -2,7 +2,7 @@ import ImageIO
 import NanoTensor
 import ShapesData
 
-/// Computes the SPEC §4 metrics of a model. Renders are deterministic, so the robustness
+/// Computes the evaluation metrics (docs/MODEL.md) of a model. Renders are deterministic, so the robustness
 /// set is drawn once per process and reused.
 public enum Evaluator {
     /// Scores (Q, C) = queries (Q, D) · candidatesᵀ (C, D).
@@ -48,7 +48,7 @@ public enum Evaluator {
             textToImage: metrics(rows(texts, ids, dim: d), images, correct: ids, dim: d))
     }
 
-    /// Every SPEC §4 figure.
+    /// Every evaluation figure (docs/MODEL.md).
     public static func evaluate(_ model: DualEncoder, split: Split) -> EvaluationReport {
         let d = model.dim
         let images = model.embed(images: Renderer.canonicalImages)

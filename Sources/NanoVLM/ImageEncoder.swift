@@ -1,7 +1,7 @@
 import NanoNN
 import NanoTensor
 
-/// The default `cnn` image encoder (SPEC §3): five 3×3 stride-2 convolutions
+/// The default `cnn` image encoder (docs/MODEL.md): five 3×3 stride-2 convolutions
 /// 3→c0 (16×16) → c1 (8×8) → c2 (4×4) → c3 (2×2) → D (1×1), ReLU after the first four,
 /// flatten → LayerNorm(D) → L2 normalisation. Activations are channels-last (B, H, W, C);
 /// the input is the interleaved RGB of `RGBImage`, which is exactly that layout.

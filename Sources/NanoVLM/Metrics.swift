@@ -1,4 +1,4 @@
-/// R@1, R@5 and mean rank of one retrieval direction (SPEC §4).
+/// R@1, R@5 and mean rank of one retrieval direction (docs/MODEL.md).
 public struct RankMetrics: Codable, Equatable, Sendable {
     public var r1: Double
     public var r5: Double
@@ -53,7 +53,7 @@ public struct DirectionMetrics: Codable, Equatable, Sendable {
     }
 }
 
-/// The SPEC §6 evaluation object: `nanovlm eval --json`, `/v1/eval`, `/v1/model`'s metrics.
+/// The evaluation object: `nanovlm eval --json`, `/v1/eval`, `/v1/model`'s metrics.
 public struct EvaluationReport: Codable, Equatable, Sendable {
     public struct Validation: Codable, Equatable, Sendable {
         public var amongValidation: DirectionMetrics

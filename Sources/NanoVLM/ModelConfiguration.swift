@@ -1,6 +1,6 @@
 import Foundation
 
-/// The architecture (SPEC §3). Saved in the weights' metadata so a file says how to rebuild
+/// The architecture (docs/MODEL.md). Saved in the weights' metadata so a file says how to rebuild
 /// the model that produced it.
 public struct ModelConfiguration: Codable, Equatable, Sendable {
     public static let cnn = "cnn", vit = "vit", mean = "mean", attention = "attention"
@@ -135,12 +135,12 @@ public struct AttentionSettings: Codable, Equatable, Sendable {
     }
 }
 
-/// How to train (SPEC §3, §6).
+/// How to train (docs/MODEL.md, docs/CONFIGURATION.md).
 public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var epochs: Int = 300
     public var batchSize: Int = 64
     public var learningRate: Double = 5e-3
-    /// `constant` (SPEC's fixed rate) or `cosine` (decays to `minLearningRate` by the last epoch).
+    /// `constant` (a fixed rate) or `cosine` (decays to `minLearningRate` by the last epoch).
     public var schedule: String = "cosine"
     public var minLearningRate: Double = 1e-5
     /// Draw augmented renders (size, offset, anti-aliasing) for training batches.

@@ -1,7 +1,7 @@
 import NanoTensor
 
 /// Every parameter of the model in one contiguous buffer, described by one size table with
-/// PyTorch names and shapes (SPEC §3). Gradients and Adam's moments mirror the layout, so
+/// PyTorch names and shapes (docs/MODEL.md). Gradients and Adam's moments mirror the layout, so
 /// the optimiser is one flat loop and a checkpoint is one table walk.
 public struct ParameterLayout: Sendable {
     public struct Entry: Sendable, Equatable {

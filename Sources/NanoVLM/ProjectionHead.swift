@@ -1,7 +1,7 @@
 import NanoNN
 import NanoTensor
 
-/// The head every text encoder and the vision transformer end with (SPEC §3): rows of width
+/// The head every text encoder and the vision transformer end with (docs/MODEL.md): rows of width
 /// C (the mean encoder's pooled tokens, or each sequence's `[CLS]` row) → linear C→D
 /// (`projection`) → LayerNorm(D) (`norm`) → L2 normalisation.
 struct ProjectionHead {

@@ -1,7 +1,7 @@
 import NanoNN
 import NanoTensor
 
-/// The default `mean` text encoder (SPEC §3): `[CLS] w1 w2 w3` → token embeddings →
+/// The default `mean` text encoder (docs/MODEL.md): `[CLS] w1 w2 w3` → token embeddings →
 /// mean over all tokens ([CLS] included) → linear → LayerNorm(D) → L2 normalisation.
 struct TextEncoder {
     let tokenDim: Int

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What a training record says about speed and about reaching the SPEC §4 validation
+/// What a training record says about speed and about reaching the validation
 /// target, read from the per-epoch history that `train` stores in the weights' metadata.
 extension TrainingSummary {
     /// Seconds each epoch took (its validation pass included), from the cumulative

@@ -1,7 +1,7 @@
 import NanoNN
 import NanoTensor
 
-/// The `vit` image encoder (SPEC §3): p×p stride-p patch embedding of the 32×32 image
+/// The `vit` image encoder (docs/MODEL.md): p×p stride-p patch embedding of the 32×32 image
 /// ((32/p)² patches of width C) → a learned `[CLS]` in front → + learned position embeddings
 /// → L pre-LayerNorm transformer blocks → the `[CLS]` row → linear C→D → LayerNorm(D) → L2.
 /// The input is channels-last (B, 32, 32, 3), as for the CNN.

@@ -1,7 +1,7 @@
 import Foundation
 import NanoVLM
 
-/// HTTP settings (SPEC §5, §7).
+/// HTTP settings (docs/API.md).
 public struct ServerSettings: Codable, Equatable, Sendable {
     public var host = "0.0.0.0"
     public var port = 8080

@@ -1,7 +1,7 @@
-/// The three attributes of a pair (SPEC §2). The raw values are the SPEC orders; they are
+/// The three attributes of a pair (docs/MODEL.md). The raw values are the documented orders; they are
 /// part of the contract (pair ids and vocabulary indices are built from them).
 
-/// Shape colours, in SPEC §2 order, with their CSS named-colour values.
+/// Shape colours, in docs/MODEL.md order, with their CSS named-colour values.
 public enum Colour: Int, CaseIterable, Sendable {
     case red, green, blue, yellow, pink, brown, orange, purple, gray
 
@@ -36,7 +36,7 @@ public enum Colour: Int, CaseIterable, Sendable {
     }
 }
 
-/// Shapes, in SPEC §2 order.
+/// Shapes, in docs/MODEL.md order.
 public enum Shape: Int, CaseIterable, Sendable {
     case circle, square, triangle
 
@@ -50,7 +50,7 @@ public enum Shape: Int, CaseIterable, Sendable {
     }
 }
 
-/// Cells of the 3×3 grid, row by row from the top left (SPEC §2 order).
+/// Cells of the 3×3 grid, row by row from the top left (docs/MODEL.md order).
 public enum Position: Int, CaseIterable, Sendable {
     case topLeft, top, topRight, left, centre, right, bottomLeft, bottom, bottomRight
 

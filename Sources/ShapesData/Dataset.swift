@@ -78,7 +78,7 @@ public enum Dataset {
         }
     }
 
-    /// The train/validation split for a seed (SPEC §2; default seed 0).
+    /// The train/validation split for a seed (docs/MODEL.md; default seed 0).
     ///
     /// Algorithm, reproducible in any language with the SplitMix64 generator documented on
     /// `SeededRandom`:

@@ -34,7 +34,7 @@ public enum QueryError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Turns free text into vocabulary words (SPEC §5, "Query text is forgiving").
+/// Turns free text into vocabulary words (docs/API.md, "Query text is forgiving").
 ///
 /// Rules, in order:
 /// 1. more than `maxBytes` UTF-8 bytes → `.tooLong` (checked before anything else);

@@ -30,11 +30,11 @@ public struct RenderStyle: Sendable, Equatable {
     public static let canonical = RenderStyle()
 
     /// True when the bounding box is the canonical one (size 8, no offset): it is then
-    /// snapped to whole pixels as SPEC §2 prescribes, whatever the sampling and canvas.
+    /// snapped to whole pixels as docs/MODEL.md prescribes, whatever the sampling and canvas.
     var hasCanonicalGeometry: Bool { size == 8 && offsetX == 0 && offsetY == 0 }
 }
 
-/// Draws pairs as images (SPEC §2).
+/// Draws pairs as images (docs/MODEL.md).
 ///
 /// Geometry, in 32-px units where pixel (x, y) covers [x, x+1) × [y, y+1):
 /// - cell centre c = 2 + (i + 0.5)·28/3 (column i for x, row i for y);
@@ -161,7 +161,7 @@ public enum Augmentation {
     }
 }
 
-/// The robustness render sets of SPEC §4.
+/// The robustness render sets of docs/MODEL.md.
 public enum Perturbation: String, CaseIterable, Sendable {
     case size, offset, antialias, canvas64, canvas128
 }
@@ -172,7 +172,7 @@ public enum Robustness {
     /// The `size` perturbation's sizes; pair `id` gets `sizes[id % 4]`.
     public static let sizes: [Double] = [6, 7, 9, 10]
 
-    /// Deterministic robustness renders (SPEC §4) of all 243 pairs for one perturbation, by id:
+    /// Deterministic robustness renders (docs/MODEL.md) of all 243 pairs for one perturbation, by id:
     /// - size: size `sizes[id % 4]` (6, 7, 9, 10), no offset, hard edges;
     /// - offset: for id = 0, 1, …, 242 in turn, offsetX = uniform(−1.5, 1.5) then
     ///   offsetY = uniform(−1.5, 1.5) from one SeededRandom(seed: 4242); size 8, hard edges;

@@ -1,5 +1,5 @@
-/// The text encoder's vocabulary (SPEC §3): `[CLS]`, then the colours, shapes and
-/// positions in the SPEC §2 orders — 22 tokens.
+/// The text encoder's vocabulary (docs/MODEL.md): `[CLS]`, then the colours, shapes and
+/// positions in the documented orders — 22 tokens.
 public enum Vocabulary {
     public static let classToken = 0
     static let colourOffset = 1

@@ -3,7 +3,7 @@ import Foundation
 import NanoVLM
 import NanoVLMService
 
-/// Options every subcommand takes (SPEC §6).
+/// Options every subcommand takes (docs/CONFIGURATION.md).
 struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Configuration file.")
     var config: String = "config/nanovlm.json"

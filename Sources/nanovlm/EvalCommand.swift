@@ -5,7 +5,7 @@ import ShapesData
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the SPEC §4 metrics of the saved weights, or compare several weights files side by side.",
+        abstract: "Print the evaluation metrics of the saved weights, or compare several weights files side by side.",
         discussion: """
             With one weights file (or none: the configured one), prints the §4 metrics table; when \
             the file doesn't exist it is trained first. With --weights given two or more times, \

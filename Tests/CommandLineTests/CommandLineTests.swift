@@ -68,7 +68,7 @@ final class CommandLineTests: XCTestCase {
         return (node as? [String: Any])?["r1"] as? Double
     }
 
-    /// SPEC §4 targets of the default configuration, held at the end of training.
+    /// The documented targets of the default configuration, held at the end of training.
     func testDefaultTrainingReachesTheAccuracyTargets() throws {
         let (_, output) = try trainedModel()
         let metrics = try XCTUnwrap(output["metrics"] as? [String: Any])

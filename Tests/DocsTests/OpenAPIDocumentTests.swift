@@ -2,7 +2,7 @@ import Foundation
 import NanoVLMService
 import XCTest
 
-/// Every method and path of the SPEC §5 table, and nothing else but HEAD (below).
+/// Every method and path of the docs/API.md table, and nothing else but HEAD (below).
 let specTable: [(method: String, path: String)] = [
     ("get", "/healthz"), ("get", "/livez"), ("get", "/readyz"),
     ("get", "/v1/search/images"), ("post", "/v1/search/images"),
@@ -82,8 +82,8 @@ final class OpenAPIDocumentTests: XCTestCase {
             }
         }
         let expected = Set(specOperations.map { "\($0.method.uppercased()) \($0.path)" })
-        XCTAssertEqual(expected.subtracting(described).sorted(), [], "SPEC §5 operations missing from the document")
-        XCTAssertEqual(described.subtracting(expected).sorted(), [], "operations the SPEC does not name")
+        XCTAssertEqual(expected.subtracting(described).sorted(), [], "docs/API.md operations missing from the document")
+        XCTAssertEqual(described.subtracting(expected).sorted(), [], "operations the API reference does not name")
     }
 
     func testEveryOperationHasAUniqueIdASuccessAndAnErrorResponse() throws {
@@ -208,7 +208,7 @@ final class OpenAPIDocumentTests: XCTestCase {
         XCTAssertTrue(result.output.contains("OK"), result.output)
     }
 
-    /// The SPEC's own example bodies validate against the document's schemas, and bodies
+    /// The documented example bodies validate against the document's schemas, and bodies
     /// that break the contract do not (with the OpenAPI 3.0 dialect of JSON Schema).
     func testSpecExamplesMatchTheSchemas() throws {
         guard try requirePythonModule("openapi_schema_validator", package: "openapi-spec-validator") else { return }

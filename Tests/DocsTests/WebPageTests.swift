@@ -170,7 +170,7 @@ final class WebPageTests: XCTestCase {
                        ("gray", "#808080")]
         let listed = palette.map { "['\($0.0)', '\($0.1)']" }.joined(separator: ", ")
         XCTAssertTrue(
-            script.replacingOccurrences(of: "\n    ", with: " ").contains(listed), "palette differs from SPEC §2")
+            script.replacingOccurrences(of: "\n    ", with: " ").contains(listed), "palette differs from docs/MODEL.md")
         XCTAssertTrue(script.contains("'image/png'"), "drawings are sent as PNG")
         XCTAssertTrue(script.contains("toBlob("))
         XCTAssertTrue(WebPage.html.contains("image-rendering: pixelated"))

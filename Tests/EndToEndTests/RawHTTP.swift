@@ -22,7 +22,7 @@ struct Reply {
         return try XCTUnwrap(value as? [String: Any], "not a JSON object: \(text.prefix(300))", file: file, line: line)
     }
 
-    /// `error.code` of a SPEC §5 error body.
+    /// `error.code` of a docs/API.md error body.
     var errorCode: String? {
         let value = try? JSONSerialization.jsonObject(with: Data(body))
         return ((value as? [String: Any])?["error"] as? [String: Any])?["code"] as? String

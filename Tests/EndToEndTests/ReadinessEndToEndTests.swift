@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// Liveness at once, readiness only after training and the self-test (SPEC §5).
+/// Liveness at once, readiness only after training and the self-test (docs/API.md).
 final class ReadinessEndToEndTests: XCTestCase {
     func testBeforeReadyLiveButNotReadyAndModelEndpointsAsk503WithRetryAfter() throws {
         let early = try Fixture.shared().beforeReady

@@ -3,7 +3,7 @@ import XCTest
 
 @testable import NanoVLMService
 
-/// `config/nanovlm.json` must hold every setting with its built-in default (SPEC §7), so
+/// `config/nanovlm.json` must hold every setting with its built-in default (docs/CONFIGURATION.md), so
 /// it can't drift from the code. Regenerate with `NANOVLM_REGENERATE_CONFIG=1 swift test
 /// --filter ConfigurationFileTests`.
 final class ConfigurationFileTests: XCTestCase {

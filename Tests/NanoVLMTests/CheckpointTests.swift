@@ -211,10 +211,10 @@ final class CheckpointTests: XCTestCase {
             print("NumPy reference forward vs nanovlm, \(name) (\(m.parameterCount) parameters): max abs difference "
                 + "\(result.difference) (tolerance 1e-4); with the erf GELU instead: \(result.erfGELU)")
             XCTAssertEqual(result.architecture, name)
-            XCTAssertLessThan(result.difference, 1e-4, "\(name): SPEC §3's tolerance")
+            XCTAssertLessThan(result.difference, 1e-4, "\(name): docs/MODEL.md's tolerance")
             XCTAssertEqual(Set(result.tensors), Set(m.layout.entries.map(\.name)), name)
             if config.imageEncoder == "vit" || config.textEncoder == "attention" {
-                // The exact (erf) GELU moves these embeddings by about 1e-4 — no more than SPEC §3's
+                // The exact (erf) GELU moves these embeddings by about 1e-4 — no more than docs/MODEL.md's
                 // tolerance — so the variant is held to a tighter bound, which it misses.
                 XCTAssertLessThan(result.difference, 1e-5, "\(name): tight enough to tell the GELU variants apart")
                 XCTAssertGreaterThan(result.erfGELU, 1e-5, "\(name): the erf GELU would not pass the tight bound")

@@ -8,7 +8,7 @@ import XCTest
 
 @testable import NanoVLM
 
-/// A small configuration for a combination of encoders (SPEC §3 alternatives).
+/// A small configuration for a combination of encoders (docs/MODEL.md alternatives).
 func tinyConfiguration(image: String, text: String, seed: UInt64 = 0) -> ModelConfiguration {
     var config = tinyConfiguration(seed: seed)
     config.imageEncoder = image

@@ -193,7 +193,7 @@ def head_shapes(prefix, c, d):
 
 
 def expected_shapes(config):
-    """The README's tables: SPEC §3 names for cnn and mean, the transformer names for vit and attention."""
+    """The README's tables: docs/MODEL.md names for cnn and mean, the transformer names for vit and attention."""
     d = config["embedding_dim"]
     shapes = {}
     if config["image_encoder"] == "cnn":

@@ -1,5 +1,5 @@
 /// An error that carries its HTTP status. Handlers throw it; the router turns it
-/// into the JSON error body of SPEC §5: `{"error": {"code": "...", "message": "..."}}`.
+/// into the JSON error body of docs/API.md: `{"error": {"code": "...", "message": "..."}}`.
 public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public let status: Int
     /// A short machine-readable code such as `not_found` or `bad_multipart`.

@@ -106,7 +106,7 @@ extension StringProtocol {
 ///
 /// Invalid percent escapes (`%zz`, a trailing `%`) are kept literally rather than
 /// rejected: the bytes are still meaningful to a handler, and a 400 here would refuse
-/// requests that a forgiving query parser (SPEC §5) can still answer. Bytes that do
+/// requests that a forgiving query parser (docs/API.md) can still answer. Bytes that do
 /// not form UTF-8 after decoding become U+FFFD.
 enum RequestTarget {
     static func parse(_ target: String) -> (path: String, query: [(name: String, value: String)]) {

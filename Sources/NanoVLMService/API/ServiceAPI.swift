@@ -3,7 +3,7 @@ import HTTPServer
 import Logging
 import NanoTensor
 
-/// The SPEC §5 API over a `ServiceState`: builds the router and answers requests,
+/// The HTTP API (docs/API.md) over a `ServiceState`: builds the router and answers requests,
 /// counting and logging each one.
 public final class ServiceAPI: Sendable {
     public let state: ServiceState

@@ -1,4 +1,4 @@
-/// The OpenAPI 3.0.3 description of the HTTP API (SPEC §5), served at `/openapi.json`.
+/// The OpenAPI 3.0.3 description of the HTTP API (docs/API.md), served at `/openapi.json`.
 ///
 /// Kept as one literal so the document the server sends is exactly the one the tests
 /// parse, resolve and validate. When a handler's shape changes, this changes with it.
@@ -247,7 +247,7 @@ public enum OpenAPIDocument {
       "get": {
         "tags": [ "model" ],
         "operationId": "getEvaluation",
-        "summary": "The SPEC section 4 metrics computed live on the in-memory model.",
+        "summary": "The evaluation metrics (docs/MODEL.md) computed live on the in-memory model.",
         "responses": {
           "200": { "description": "The metrics.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Evaluation" } } } },
           "405": { "$ref": "#/components/responses/MethodNotAllowed" },
@@ -356,7 +356,7 @@ public enum OpenAPIDocument {
       },
       "ImageId": {
         "name": "id", "in": "path", "required": true,
-        "description": "colour*27 + shape*9 + position, with the SPEC section 2 orders.",
+        "description": "colour*27 + shape*9 + position, with the orders of docs/MODEL.md.",
         "schema": { "$ref": "#/components/schemas/ImageId" }
       }
     },
@@ -746,7 +746,7 @@ public enum OpenAPIDocument {
       },
       "Evaluation": {
         "type": "object",
-        "description": "The SPEC section 4 metrics (the object `nanovlm eval --json` prints).",
+        "description": "The evaluation metrics (the object `nanovlm eval --json` prints).",
         "required": [ "validation", "robustness" ],
         "additionalProperties": false,
         "properties": {

@@ -1,4 +1,4 @@
-/// The page served at `/` (SPEC §5, issue 6): search by text, search by image (upload,
+/// The page served at `/` (docs/API.md): search by text, search by image (upload,
 /// drop or draw), and a look inside the model — provenance, metrics, the training curve,
 /// a PCA map of the joint embedding space and the image × caption similarity heat map.
 ///

@@ -19,7 +19,7 @@ public enum ServiceRunner {
 
     /// Runs until SIGTERM/SIGINT (returns 0) or a start-up failure (logs it, returns 1).
     /// - Parameters:
-    ///   - configuration: every setting (SPEC §7).
+    ///   - configuration: every setting (docs/CONFIGURATION.md).
     ///   - announce: told `"listening on http://HOST:PORT"` once the socket is bound.
     /// - Throws: `HTTPServerError` when the address cannot be bound.
     public static func run(

@@ -1,7 +1,7 @@
 import NanoVLM
 import ShapesData
 
-/// Where the served weights came from (SPEC §5, `GET /v1/model`).
+/// Where the served weights came from (docs/API.md, `GET /v1/model`).
 public struct Provenance: Sendable {
     public enum Source: String, Sendable {
         case trainedAtStartup = "trained at start-up"
@@ -16,7 +16,7 @@ public struct Provenance: Sendable {
     /// The training settings recorded with the weights (nil for a file without them).
     public var training: TrainingConfiguration?
     public var summary: TrainingSummary?
-    /// SPEC §4 metrics: from the file's metadata, else computed when loaded.
+    /// Evaluation metrics: from the file's metadata, else computed when loaded.
     public var metrics: EvaluationReport
 }
 

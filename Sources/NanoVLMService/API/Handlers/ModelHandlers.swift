@@ -20,7 +20,7 @@ extension ServiceAPI {
         return try JSON.response(body)
     }
 
-    /// The SPEC §4 metrics computed now on the served model.
+    /// The evaluation metrics (docs/MODEL.md) computed now on the served model.
     func evaluate(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
         let model = try state.requireModel()
         return try JSON.response(Evaluator.evaluate(model.index.model, split: model.split))

@@ -1,4 +1,4 @@
-/// One ranked result (SPEC §5, both search directions).
+/// One ranked result (docs/API.md, both search directions).
 struct SearchHit: Encodable {
     let rank: Int
     /// The pair's id; for ranked `candidates`, the candidate's position in the list.
