@@ -29,45 +29,45 @@ let package = Package(
         .target(name: "SafeTensors"),
         .target(name: "NanoNN", dependencies: ["NanoTensor"]),
         .target(name: "ImageIO", dependencies: ["CLibPNG"]),
-        .target(name: "ShapesData", dependencies: ["NanoTensor", "ImageIO"]),
+        .target(name: "Datasets", dependencies: ["NanoTensor", "ImageIO"]),
         .target(
             name: "NanoVLM",
-            dependencies: ["NanoTensor", "NanoNN", "ShapesData", "ImageIO", "SafeTensors"]),
+            dependencies: ["NanoTensor", "NanoNN", "Datasets", "ImageIO", "SafeTensors"]),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         .target(
             name: "NanoVLMService",
             dependencies: [
-                "NanoVLM", "NanoTensor", "HTTPServer", "ImageIO", "ShapesData",
+                "NanoVLM", "NanoTensor", "HTTPServer", "ImageIO", "Datasets",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "nanovlm",
             dependencies: [
-                "NanoVLMService", "NanoVLM", "ShapesData", "ImageIO",
+                "NanoVLMService", "NanoVLM", "Datasets", "ImageIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         .executableTarget(
-            name: "nanovlm-bench", dependencies: ["NanoVLM", "NanoTensor", "ShapesData", "ImageIO"]),
+            name: "nanovlm-bench", dependencies: ["NanoVLM", "NanoTensor", "Datasets", "ImageIO"]),
 
         .testTarget(name: "NanoTensorTests", dependencies: ["NanoTensor"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["safetensors_interop.py"]),
         .target(name: "GradientChecking", dependencies: ["NanoTensor"], path: "Tests/GradientChecking"),
         .testTarget(name: "NanoNNTests", dependencies: ["NanoNN", "NanoTensor", "GradientChecking"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], exclude: ["png_fixtures.py"]),
-        .testTarget(name: "ShapesDataTests", dependencies: ["ShapesData", "ImageIO"]),
+        .testTarget(name: "ShapesDataTests", dependencies: ["Datasets", "ImageIO"]),
         .testTarget(
             name: "NanoVLMTests",
-            dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "ShapesData", "SafeTensors", "GradientChecking"],
+            dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "Datasets", "SafeTensors", "GradientChecking"],
             exclude: ["reference_forward.py"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "CommandLineTests"),
         .testTarget(
             name: "NanoVLMServiceTests",
-            dependencies: ["NanoVLMService", "HTTPServer", "NanoVLM", "ShapesData", "ImageIO"]),
+            dependencies: ["NanoVLMService", "HTTPServer", "NanoVLM", "Datasets", "ImageIO"]),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["ImageIO", "ShapesData"], exclude: ["validate_responses.py"]),
+            name: "EndToEndTests", dependencies: ["ImageIO", "Datasets"], exclude: ["validate_responses.py"]),
         .testTarget(name: "DocsTests", dependencies: ["NanoVLMService"]),
     ],
     swiftLanguageModes: [.v5]

@@ -2,7 +2,7 @@ import Foundation
 import ImageIO
 import NanoTensor
 import NanoVLM
-import ShapesData
+import Datasets
 
 // nanovlm-bench: in-process benchmarks with a baseline measured in the same run, because
 // the machine is shared and noisy. Prints one markdown table per mode.
@@ -100,11 +100,12 @@ case "sgemm":
 case "model":
     let single = sgemmGFLOPs(threads: 1)
     BLAS.setThreads(1)
-    let model = DualEncoder(config: ModelConfiguration(), vocabularySize: Vocabulary.tokens.count)
-    let index = RetrievalIndex(model: model)
+    let shapes = ShapesDataset()
+    let model = DualEncoder(config: ModelConfiguration(), vocabularySize: shapes.vocabulary.count)
+    let index = RetrievalIndex(model: model, dataset: shapes)
     let image = Renderer.canonical(109)
     let batch = Array(Renderer.canonicalImages.prefix(64))
-    let tokens = Dataset.pairs[109].tokens
+    let tokens = shapes.captionTokens(of: 109)
     let png = (try? PNGCodec.encode(image)) ?? []
     let perImage = imageForwardFLOPs(model.config)
     var sink: Float = 0
@@ -149,11 +150,10 @@ case "train":
     // Time to target: the default run, validated every epoch; the first epoch from which
     // validation R@1 stays 100 % both ways to the end, and the robustness figure at the end.
     training = TrainingConfiguration()
-    let full = Trainer(model: modelConfig, training: training)
     let start = now()
-    let (model, summary) = full.train()
+    let run = TrainingRun.run(model: modelConfig, training: training, saveTo: nil).checkpoint
     let total = now() - start
-    let report = Evaluator.evaluate(model, split: full.split)
+    guard let summary = run.summary, let report = run.metrics else { fatalError("a training run records both") }
     let targetEpoch = summary.targetEpoch
     print("sgemm 1024³ on \(training.threads) threads: \(f(double, 1)) GFLOP/s\n")
     print(row(["measure", "value"]))
@@ -166,7 +166,7 @@ case "train":
         print(row(["epoch from which validation R@1 = 100 % both ways holds to the end", String(targetEpoch.epoch)]))
         print(row(["time to that epoch, seconds", f(targetEpoch.elapsed, 1)]))
     }
-    print(row(["robustness image→text R@1 at the end", f(report.robustness.amongAll.imageToText.r1, 4)]))
+    print(row(["robustness image→text R@1 at the end", f(report.robustness?.amongAll.imageToText.r1 ?? 0, 4)]))
     print(row(["final loss", f(summary.finalLoss, 4)]))
 
 case "encoders":
@@ -181,24 +181,25 @@ case "encoders":
     ]))
     print(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]))
     let only = CommandLine.arguments.dropFirst(2).map { String($0) }
-    for (image, text) in [("cnn", "mean"), ("cnn", "attention"), ("vit", "mean"), ("vit", "attention")]
-    where only.isEmpty || only.contains("\(image)+\(text)") {
+    for image in ImageEncoderKind.allCases {
+        for text in TextEncoderKind.allCases where only.isEmpty || only.contains("\(image)+\(text)") {
         var config = ModelConfiguration()
         config.imageEncoder = image
         config.textEncoder = text
-        let trainer = Trainer(model: config, training: training)
-        let (model, summary) = trainer.train()
-        let report = Evaluator.evaluate(model, split: trainer.split)
+        let run = TrainingRun.run(model: config, training: training, saveTo: nil).checkpoint
+        guard let summary = run.summary, let report = run.metrics else { fatalError("a training run records both") }
+        let model = run.model
         let target = summary.targetEpoch
         let val = report.validation.amongAll
         print(row([
             "\(image) + \(text)", String(model.parameterCount),
             "\(f(val.imageToText.r1 * 100, 1)) % / \(f(val.textToImage.r1 * 100, 1)) %",
-            "\(f(report.robustness.amongAll.imageToText.r1 * 100, 1)) %", f(summary.medianEpochSeconds ?? 0, 3),
+            "\(f((report.robustness?.amongAll.imageToText.r1 ?? 0) * 100, 1)) %", f(summary.medianEpochSeconds ?? 0, 3),
             target.map { String($0.epoch) } ?? "not reached", target.map { f($0.elapsed, 1) } ?? "–",
             f(summary.history.last?.elapsed ?? 0, 1),
         ]))
         fflush(stdout)
+        }
     }
 
 default:

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Foundation
 import ImageIO
-import ShapesData
+import Datasets
 
 struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
-        abstract: "Write the 243 canonical PNGs (<id>.png) and captions.tsv.")
+        abstract: "Write the dataset's gallery images (<id>.png) and captions.tsv.")
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var output: OutputOptions
@@ -16,16 +16,19 @@ struct DatasetCommand: ParsableCommand {
 
     func run() throws {
         let config = try common.load()
-        let split = Dataset.split(seed: config.training.seed)
+        let dataset = DatasetRegistry.defaultDataset
+        let split = dataset.split(seed: config.training.seed)
         let directory = URL(fileURLWithPath: out, isDirectory: true)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            var tsv = "id\tcaption\tcolour\tshape\tposition\tsplit\n"
-            for pair in Dataset.pairs {
-                let png = try PNGCodec.encode(Renderer.canonical(pair.id))
-                try Data(png).write(to: directory.appendingPathComponent("\(pair.id).png"))
-                let part = split.isValidation(pair.id) ? "validation" : "train"
-                tsv += "\(pair.id)\t\(pair.caption)\t\(pair.colour.name)\t\(pair.shape.name)\t\(pair.position.name)\t\(part)\n"
+            let fieldNames = dataset.count > 0 ? dataset.fields(of: 0).map(\.name) : []
+            var tsv = (["id", "caption"] + fieldNames + ["split"]).joined(separator: "\t") + "\n"
+            for id in dataset.ids {
+                let png = try PNGCodec.encode(dataset.galleryImage(id))
+                try Data(png).write(to: directory.appendingPathComponent("\(id).png"))
+                let part = split.isValidation(id) ? "validation" : "train"
+                let row = [String(id), dataset.caption(of: id)] + dataset.fields(of: id).map(\.value) + [part]
+                tsv += row.joined(separator: "\t") + "\n"
             }
             try Data(tsv.utf8).write(to: directory.appendingPathComponent("captions.tsv"))
         } catch let error as PNGError {
@@ -35,9 +38,9 @@ struct DatasetCommand: ParsableCommand {
         }
         if output.json {
             struct Result: Encodable { let directory: String, images: Int, captions: String }
-            print(try jsonText(Result(directory: out, images: Dataset.count, captions: "captions.tsv")))
+            print(try jsonText(Result(directory: out, images: dataset.count, captions: "captions.tsv")))
         } else {
-            print("wrote \(Dataset.count) PNGs and captions.tsv to \(out)")
+            print("wrote \(dataset.count) PNGs and captions.tsv to \(out)")
         }
     }
 }

@@ -1,13 +1,13 @@
 import ArgumentParser
 import Foundation
 import NanoVLM
-import ShapesData
+import Datasets
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the evaluation metrics of the saved weights, or compare several weights files side by side.",
         discussion: """
-            With one weights file (or none: the configured one), prints the §4 metrics table; when \
+            With one weights file (or none: the configured one), prints the evaluation metrics table; when \
             the file doesn't exist it is trained first. With --weights given two or more times, \
             prints one row per file: encoders, parameters, validation R@1 among all 243, \
             robustness R@1, seconds per epoch and time to the validation target from the \
@@ -32,13 +32,16 @@ struct Eval: ParsableCommand {
         if weights.count > 1 { return try compare() }
         let config = try loadConfiguration(file: config, weights: weights.first)
         let checkpoint = try loadOrTrain(config, quiet: output.json)
-        let split = Dataset.split(seed: checkpoint.training?.seed ?? config.training.seed)
-        let report = Evaluator.evaluate(checkpoint.model, split: split)
+        let report = Evaluator.evaluate(
+            checkpoint.model, dataset: checkpoint.dataset, split: checkpoint.split(defaultSeed: config.training.seed))
         if output.json {
             print(try jsonText(report))
         } else {
             print("weights: \(config.weights)\n")
-            print(metricsTable(report))
+            print(
+                metricsTable(
+                    report, dataset: checkpoint.dataset,
+                    validationCount: checkpoint.split(defaultSeed: config.training.seed).validation.count))
         }
     }
 
@@ -65,9 +68,10 @@ struct Eval: ParsableCommand {
         let ordered = weights.map { path -> WeightsComparison in
             if let row = rows[path] { return row }
             guard let checkpoint = checkpoints[path] else { preconditionFailure("\(path) was loaded above") }
-            let split = Dataset.split(seed: checkpoint.training?.seed ?? config.training.seed)
+            let split = checkpoint.split(defaultSeed: config.training.seed)
             let row = WeightsComparison(
-                path: path, checkpoint: checkpoint, metrics: Evaluator.evaluate(checkpoint.model, split: split))
+                path: path, checkpoint: checkpoint,
+                metrics: Evaluator.evaluate(checkpoint.model, dataset: checkpoint.dataset, split: split))
             rows[path] = row
             return row
         }
@@ -132,7 +136,7 @@ struct WeightsComparison: Encodable {
     let sha256: String?
     let architecture: ArchitectureSummary
     let validationR1AmongAll: R1
-    let robustnessR1ImageToText: Double
+    let robustnessR1ImageToText: Double?
     let training: Training?
     let metrics: EvaluationReport
 
@@ -148,7 +152,7 @@ struct WeightsComparison: Encodable {
         architecture = ArchitectureSummary(model)
         let val = metrics.validation.amongAll
         validationR1AmongAll = R1(imageToText: val.imageToText.r1, textToImage: val.textToImage.r1)
-        robustnessR1ImageToText = metrics.robustness.amongAll.imageToText.r1
+        robustnessR1ImageToText = metrics.robustness?.amongAll.imageToText.r1
         training = checkpoint.summary.map(Training.init)
         self.metrics = metrics
     }
@@ -159,7 +163,7 @@ struct WeightsComparison: Encodable {
         try c.encode(sha256, forKey: .sha256)
         try c.encode(architecture, forKey: .architecture)
         try c.encode(validationR1AmongAll, forKey: .validationR1AmongAll)
-        try c.encode(robustnessR1ImageToText, forKey: .robustnessR1ImageToText)
+        try c.encodeIfPresent(robustnessR1ImageToText, forKey: .robustnessR1ImageToText)
         try c.encode(training, forKey: .training)  // null: the file has no training record
         try c.encode(metrics, forKey: .metrics)
     }
@@ -178,7 +182,7 @@ func comparisonTable(_ rows: [WeightsComparison]) -> String {
         var cells = [
             row.weights, "\(a.imageEncoder) + \(a.textEncoder)", grouped(a.parameters),
             percent(row.validationR1AmongAll.imageToText), percent(row.validationR1AmongAll.textToImage),
-            percent(row.robustnessR1ImageToText),
+            row.robustnessR1ImageToText.map(percent) ?? "    –",
         ]
         if let t = row.training {
             let estimated = t.secondsPerEpochBasis != WeightsComparison.Training.historyMedian
@@ -222,8 +226,8 @@ func grouped(_ n: Int) -> String {
     return (n < 0 ? "-" : "") + out
 }
 
-/// The §4 metrics as a terminal table.
-func metricsTable(_ report: EvaluationReport) -> String {
+/// The evaluation metrics as a terminal table.
+func metricsTable(_ report: EvaluationReport, dataset: any Dataset, validationCount: Int) -> String {
     let header = "".rightPadded(to: 28) + "image→text                  text→image"
     let sub = "".rightPadded(to: 28) + "R@1     R@5     mean rank   R@1     R@5     mean rank"
     func row(_ label: String, _ m: DirectionMetrics) -> String {
@@ -233,11 +237,13 @@ func metricsTable(_ report: EvaluationReport) -> String {
         return label.rightPadded(to: 28) + cells(m.imageToText) + cells(m.textToImage)
     }
     var lines = [header, sub]
-    lines.append(row("validation, among 49", report.validation.amongValidation))
-    lines.append(row("validation, among 243", report.validation.amongAll))
-    lines.append(row("robustness, among 243", report.robustness.amongAll))
-    for p in Perturbation.allCases {
-        if let m = report.robustness.byPerturbation[p.rawValue] { lines.append(row("  \(p.rawValue)", m)) }
+    lines.append(row("validation, among \(validationCount)", report.validation.amongValidation))
+    lines.append(row("validation, among \(dataset.count)", report.validation.amongAll))
+    if let robustness = report.robustness {
+        lines.append(row("robustness, among \(dataset.count)", robustness.amongAll))
+        for set in dataset.robustnessSets {
+            if let m = robustness.byPerturbation[set.name] { lines.append(row("  \(set.name)", m)) }
+        }
     }
     return lines.joined(separator: "\n")
 }

@@ -17,15 +17,9 @@ func loadOrTrain(_ config: AppConfiguration, quiet: Bool) throws -> Checkpoint {
 
 /// Trains with the configuration, evaluates, and saves the weights with their metrics.
 func train(_ config: AppConfiguration, progress: ((EpochReport) -> Void)?) throws -> Checkpoint {
-    let trainer = Trainer(model: config.model, training: config.training)
-    let (model, summary) = trainer.train { report in progress?(report) }
-    let metrics = Evaluator.evaluate(model, split: trainer.split)
-    var checkpoint = Checkpoint(model: model, training: config.training, summary: summary, metrics: metrics)
-    do {
-        try checkpoint.save(to: config.weights)
-    } catch let error as CheckpointError {
-        throw CommandFailure(error.message)
-    }
+    let (checkpoint, saveError) = TrainingRun.run(
+        model: config.model, training: config.training, saveTo: config.weights) { progress?($0) }
+    if let saveError { throw CommandFailure(saveError.message) }
     return checkpoint
 }
 

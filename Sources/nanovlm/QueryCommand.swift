@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import ImageIO
 import NanoVLM
-import ShapesData
+import Datasets
 
 struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,32 +14,35 @@ struct Query: ParsableCommand {
     @Argument(help: "A caption or partial caption, e.g. \"pink circle top\".")
     var text: String?
 
-    @Option(help: "A PNG file: rank the 243 captions for it.")
+    @Option(help: "A PNG file: rank the dataset's captions for it.")
     var image: String?
 
-    @Option(name: .short, help: "How many results (1…243).")
+    @Option(name: .short, help: "How many results (1 to the number of candidates, 243 for the shapes set).")
     var k: Int = 5
 
     func validate() throws {
         guard (text == nil) != (image == nil) else {
             throw ValidationError("give either a caption or --image FILE.png, not both and not neither")
         }
-        guard (1...Dataset.count).contains(k) else {
-            throw ValidationError("-k must be in 1…\(Dataset.count) (got \(k))")
-        }
+        // Checked against the default dataset here, before any training; against the
+        // weights' own dataset once they are loaded.
+        let count = DatasetRegistry.defaultDataset.count
+        guard (1...count).contains(k) else { throw ValidationError("-k must be in 1…\(count) (got \(k))") }
     }
 
     func run() throws {
         let config = try common.load()
         // Parse the input before any training, so a typo fails fast.
-        var tokens: [Int] = []
-        var picture: RGBImage?
-        if let text {
+        func parse(_ text: String, _ dataset: any Dataset) throws -> [Int] {
             do {
-                tokens = try QueryParser.parse(text).tokens
+                return try dataset.parse(query: text).tokens
             } catch let error as QueryError {
                 throw CommandFailure(error.description)
             }
+        }
+        var picture: RGBImage?
+        if let text {
+            _ = try parse(text, DatasetRegistry.defaultDataset)
         } else if let image {
             guard let data = FileManager.default.contents(atPath: image) else {
                 throw CommandFailure("cannot read \(image)")
@@ -50,11 +53,17 @@ struct Query: ParsableCommand {
                 throw CommandFailure("\(image): \(error.message)")
             }
         }
-        let index = RetrievalIndex(model: try loadOrTrain(config, quiet: output.json).model)
+        let checkpoint = try loadOrTrain(config, quiet: output.json)
+        let dataset = checkpoint.dataset
+        guard k <= dataset.count else {
+            throw CommandFailure("-k must be in 1…\(dataset.count), the number of candidates (got \(k))")
+        }
+        let tokens = try text.map { try parse($0, dataset) } ?? []
+        let index = RetrievalIndex(model: checkpoint.model, dataset: dataset)
         let hits = picture.map { index.searchCaptions(image: $0, k: k) } ?? index.searchImages(tokens: tokens, k: k)
         struct Row: Encodable { let rank: Int, id: Int, caption: String, score: Float, probability: Float }
         let rows = hits.enumerated().map { i, hit in
-            Row(rank: i + 1, id: hit.index, caption: Dataset.pairs[hit.index].caption,
+            Row(rank: i + 1, id: hit.index, caption: dataset.caption(of: hit.index),
                 score: hit.score, probability: hit.probability)
         }
         if output.json {
@@ -63,8 +72,8 @@ struct Query: ParsableCommand {
         } else {
             print("rank  id   score   prob    caption")
             for r in rows {
-                print(String(r.rank).leftPadded(to: 4) + "  " + String(r.id).leftPadded(to: 3)
-                    + String(format: "  %.3f  %.3f  ", r.score, r.probability) + r.caption)
+                let numbers = String(format: "  %.3f  %.3f  ", r.score, r.probability)
+                print(String(r.rank).leftPadded(to: 4) + "  " + String(r.id).leftPadded(to: 3) + numbers + r.caption)
             }
         }
     }

@@ -24,11 +24,11 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
-        if let imageEncoder, !ModelConfiguration.imageEncoders.contains(imageEncoder) {
-            throw ValidationError("--image-encoder must be cnn or vit (got \"\(imageEncoder)\")")
+        if let imageEncoder, ImageEncoderKind(rawValue: imageEncoder) == nil {
+            throw ValidationError("--image-encoder must be \(ImageEncoderKind.quotedNames) (got \"\(imageEncoder)\")")
         }
-        if let textEncoder, !ModelConfiguration.textEncoders.contains(textEncoder) {
-            throw ValidationError("--text-encoder must be mean or attention (got \"\(textEncoder)\")")
+        if let textEncoder, TextEncoderKind(rawValue: textEncoder) == nil {
+            throw ValidationError("--text-encoder must be \(TextEncoderKind.quotedNames) (got \"\(textEncoder)\")")
         }
     }
 
@@ -54,7 +54,8 @@ struct Train: ParsableCommand {
         } else {
             print("trained in \(String(format: "%.1f", summary.seconds)) s, final loss \(String(format: "%.4f", summary.finalLoss))")
             print("weights: \(config.weights) (sha256 \(checkpoint.sha256 ?? "?"))\n")
-            print(metricsTable(metrics))
+            let validationCount = checkpoint.split(defaultSeed: config.training.seed).validation.count
+            print(metricsTable(metrics, dataset: checkpoint.dataset, validationCount: validationCount))
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import ShapesData
+import Datasets
 import XCTest
 
 /// Real answers of every endpoint, successes and errors, validated against the response

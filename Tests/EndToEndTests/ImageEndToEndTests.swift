@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import ShapesData
+import Datasets
 import XCTest
 
 /// Image → text, classification and image embeddings over HTTP, and every bad upload.

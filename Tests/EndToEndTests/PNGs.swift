@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import ShapesData
+import Datasets
 
 /// PNG bodies for uploads: canonical renders, and broken ones.
 enum PNGs {

@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import ShapesData
+import Datasets
 import XCTest
 
 /// The gallery, model description, live evaluation, metrics, documents, and the HTTP

@@ -3,7 +3,7 @@ import HTTPServer
 import ImageIO
 import Logging
 import NanoVLM
-import ShapesData
+import Datasets
 import XCTest
 
 @testable import NanoVLMService
@@ -14,7 +14,7 @@ final class InProcessAPITests: XCTestCase {
     static let loaded: LoadedModel = {
         var configuration = AppConfiguration()
         configuration.minGalleryR1 = 0
-        let model = DualEncoder(config: ModelConfiguration(), vocabularySize: Vocabulary.tokens.count)
+        let model = DualEncoder(config: ModelConfiguration(), vocabularySize: ShapesVocabulary.tokens.count)
         // `prepare` with a zero floor cannot fail.
         return (try? ModelLoader.prepare(
             Checkpoint(model: model), source: .loadedFromFile, path: "untrained", configuration: configuration,

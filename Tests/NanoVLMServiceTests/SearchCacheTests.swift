@@ -2,7 +2,7 @@ import Foundation
 import HTTPServer
 import Logging
 import NanoVLM
-import ShapesData
+import Datasets
 import XCTest
 
 @testable import NanoVLMService
@@ -55,7 +55,7 @@ final class SearchCacheTests: XCTestCase {
             var configuration = AppConfiguration()
             configuration.minGalleryR1 = 0
             configuration.server.searchCacheEntries = cacheEntries
-            let model = DualEncoder(config: ModelConfiguration(), vocabularySize: Vocabulary.tokens.count)
+            let model = DualEncoder(config: ModelConfiguration(), vocabularySize: ShapesVocabulary.tokens.count)
             let loaded = try! ModelLoader.prepare(
                 Checkpoint(model: model), source: .loadedFromFile, path: "untrained", configuration: configuration,
                 readiness: nil)
@@ -99,7 +99,7 @@ final class SearchCacheTests: XCTestCase {
         func load(seed: UInt64) throws -> LoadedModel {
             var modelConfig = ModelConfiguration()
             modelConfig.seed = seed
-            let model = DualEncoder(config: modelConfig, vocabularySize: Vocabulary.tokens.count)
+            let model = DualEncoder(config: modelConfig, vocabularySize: ShapesVocabulary.tokens.count)
             return try ModelLoader.prepare(
                 Checkpoint(model: model), source: .loadedFromFile, path: "seed \(seed)", configuration: configuration,
                 readiness: nil)

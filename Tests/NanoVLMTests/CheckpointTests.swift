@@ -2,14 +2,14 @@ import Foundation
 import ImageIO
 import NanoTensor
 import SafeTensors
-import ShapesData
+import Datasets
 import XCTest
 
 @testable import NanoVLM
 
 final class CheckpointTests: XCTestCase {
     func model(seed: UInt64 = 4) -> DualEncoder {
-        DualEncoder(config: tinyConfiguration(seed: seed), vocabularySize: Vocabulary.tokens.count)
+        DualEncoder(config: tinyConfiguration(seed: seed), vocabularySize: ShapesVocabulary.tokens.count)
     }
 
     func testRoundTripGivesTheSameEmbeddingsAndMetadata() throws {
@@ -149,7 +149,7 @@ final class CheckpointTests: XCTestCase {
     /// PyTorch-equivalent modules gives the same embeddings (to 1e-4).
     func testPythonSafetensorsAndNumPyForwardAgree() throws {
         let images = [0, 17, 109, 242].map { Renderer.canonical($0) }
-        let tokens = [[1], [5, 10, 13], Dataset.pairs[200].tokens]
+        let tokens = [[1], [5, 10, 13], Shapes.pairs[200].tokens]
         let result = try numPyReference(model(seed: 11), images: images, tokens: tokens)
         print("NumPy reference forward vs nanovlm: max abs difference \(result.difference) (tolerance 1e-4)")
         XCTAssertLessThan(result.difference, 1e-4)
@@ -167,10 +167,10 @@ final class CheckpointTests: XCTestCase {
     func testNumPyForwardAgreesForEveryEncoderCombination() throws {
         var rng = SeededRandom(seed: 21)
         var images = [0, 17, 109, 242].map { Renderer.canonical($0) }
-        images.append(Renderer.render(Dataset.pairs[130], style: Augmentation.randomStyle(using: &rng)))
+        images.append(Renderer.render(Shapes.pairs[130], style: Augmentation.randomStyle(using: &rng)))
         images.append(RGBImage(width: 32, height: 32, pixels: (0..<(32 * 32 * 3)).map { _ in Float(rng.uniform()) }))
         // One to three words, so a batch pads the shorter ones; the same words in two orders.
-        let tokens = [[1], [5, 10], [5, 10, 13], [13, 10, 5], Dataset.pairs[200].tokens, [21, 12]]
+        let tokens = [[1], [5, 10], [5, 10, 13], [13, 10, 5], Shapes.pairs[200].tokens, [21, 12]]
 
         var configurations: [ModelConfiguration] = EncoderChoiceTests.combinations.map { image, text in
             var config = ModelConfiguration()
@@ -180,8 +180,8 @@ final class CheckpointTests: XCTestCase {
             return config
         }
         var other = ModelConfiguration()
-        other.imageEncoder = "vit"
-        other.textEncoder = "attention"
+        other.imageEncoder = .vit
+        other.textEncoder = .attention
         other.vit.width = 48
         other.vit.heads = 3
         other.vit.layers = 3
@@ -196,7 +196,7 @@ final class CheckpointTests: XCTestCase {
         configurations.append(other)
 
         for config in configurations {
-            let initial = DualEncoder(config: config, vocabularySize: Vocabulary.tokens.count)
+            let initial = DualEncoder(config: config, vocabularySize: ShapesVocabulary.tokens.count)
             var values = initial.parameters.array
             for entry in initial.layout.entries {
                 let slice = values[entry.offset..<(entry.offset + entry.count)]
@@ -205,7 +205,7 @@ final class CheckpointTests: XCTestCase {
                 let scale = spread > 0 ? 0.5 * Double(spread) : 0.3
                 for i in entry.offset..<(entry.offset + entry.count) { values[i] += Float(rng.uniform(-scale, scale)) }
             }
-            let m = DualEncoder(config: config, vocabularySize: Vocabulary.tokens.count, parameters: values)
+            let m = DualEncoder(config: config, vocabularySize: ShapesVocabulary.tokens.count, parameters: values)
             let name = "\(config.imageEncoder)+\(config.textEncoder)"
             let result = try numPyReference(m, images: images, tokens: tokens)
             print("NumPy reference forward vs nanovlm, \(name) (\(m.parameterCount) parameters): max abs difference "
@@ -213,7 +213,7 @@ final class CheckpointTests: XCTestCase {
             XCTAssertEqual(result.architecture, name)
             XCTAssertLessThan(result.difference, 1e-4, "\(name): docs/MODEL.md's tolerance")
             XCTAssertEqual(Set(result.tensors), Set(m.layout.entries.map(\.name)), name)
-            if config.imageEncoder == "vit" || config.textEncoder == "attention" {
+            if config.imageEncoder == .vit || config.textEncoder == .attention {
                 // The exact (erf) GELU moves these embeddings by about 1e-4 — no more than docs/MODEL.md's
                 // tolerance — so the variant is held to a tighter bound, which it misses.
                 XCTAssertLessThan(result.difference, 1e-5, "\(name): tight enough to tell the GELU variants apart")

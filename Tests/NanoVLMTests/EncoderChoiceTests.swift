@@ -3,13 +3,13 @@ import GradientChecking
 import ImageIO
 import NanoTensor
 import SafeTensors
-import ShapesData
+import Datasets
 import XCTest
 
 @testable import NanoVLM
 
 /// A small configuration for a combination of encoders (docs/MODEL.md alternatives).
-func tinyConfiguration(image: String, text: String, seed: UInt64 = 0) -> ModelConfiguration {
+func tinyConfiguration(image: ImageEncoderKind, text: TextEncoderKind, seed: UInt64 = 0) -> ModelConfiguration {
     var config = tinyConfiguration(seed: seed)
     config.imageEncoder = image
     config.textEncoder = text
@@ -25,7 +25,7 @@ func tinyConfiguration(image: String, text: String, seed: UInt64 = 0) -> ModelCo
 /// The attention text encoder and the vision transformer, against the default encoders'
 /// guarantees: gradients, padding, word order, weights files, configuration.
 final class EncoderChoiceTests: XCTestCase {
-    static let combinations = [("cnn", "mean"), ("cnn", "attention"), ("vit", "mean"), ("vit", "attention")]
+    static let combinations: [(ImageEncoderKind, TextEncoderKind)] = [(.cnn, .mean), (.cnn, .attention), (.vit, .mean), (.vit, .attention)]
 
     /// The whole model's backward for each new combination (the default one is
     /// ModelGradientTests'), learnable τ included.
@@ -67,8 +67,8 @@ final class EncoderChoiceTests: XCTestCase {
     /// Padding never changes the `[CLS]` output: the same partial caption embedded alone,
     /// in a batch padded to 4 and to 16 positions, with any token in the padding.
     func testPaddingNeverChangesTheClassOutput() {
-        let model = DualEncoder(config: tinyConfiguration(image: "cnn", text: "attention", seed: 5), vocabularySize: 22)
-        guard case .attention(let encoder) = model.textEncoder else { return XCTFail("not the attention encoder") }
+        let model = DualEncoder(config: tinyConfiguration(image: .cnn, text: .attention, seed: 5), vocabularySize: 22)
+        guard let encoder = model.textEncoder as? AttentionTextEncoder else { return XCTFail("not the attention encoder") }
         let partial = [1, 10]  // "red circle"
         func embed(maxLength: Int, padding: Int32) -> [Float] {
             let ws = AttentionTextEncoder.Workspace(encoder: encoder, batch: 2, maxLength: maxLength, training: false)
@@ -93,9 +93,9 @@ final class EncoderChoiceTests: XCTestCase {
     /// the attention encoder (positions).
     func testWordOrderMattersOnlyToTheAttentionEncoder() {
         let words = [1, 10, 14], reversed = [14, 10, 1]
-        let mean = DualEncoder(config: tinyConfiguration(image: "cnn", text: "mean"), vocabularySize: 22)
+        let mean = DualEncoder(config: tinyConfiguration(image: .cnn, text: .mean), vocabularySize: 22)
         XCTAssertEqual(mean.embed(tokens: words), mean.embed(tokens: reversed), accuracy: 1e-6)
-        let attention = DualEncoder(config: tinyConfiguration(image: "cnn", text: "attention"), vocabularySize: 22)
+        let attention = DualEncoder(config: tinyConfiguration(image: .cnn, text: .attention), vocabularySize: 22)
         let a = attention.embed(tokens: words), b = attention.embed(tokens: reversed)
         let cosine = zip(a, b).map { $0 * $1 }.reduce(0, +)
         print("attention encoder: cosine(red circle top, top circle red) = \(cosine)")
@@ -122,7 +122,7 @@ final class EncoderChoiceTests: XCTestCase {
     }
 
     func testTheNewEncodersHavePyTorchNamesAndShapes() throws {
-        var config = tinyConfiguration(image: "vit", text: "attention")
+        var config = tinyConfiguration(image: .vit, text: .attention)
         config.vit.patchSize = 4
         let file = try SafeTensorsFile.decode(try Checkpoint(model: DualEncoder(config: config, vocabularySize: 22)).encode())
         let expected: [String: [Int]] = [
@@ -156,9 +156,24 @@ final class EncoderChoiceTests: XCTestCase {
             }
         }
         XCTAssertEqual(message { _ in }, "")
-        XCTAssertEqual(message { $0.imageEncoder = "vit"; $0.textEncoder = "attention" }, "")
-        XCTAssertTrue(message { $0.imageEncoder = "resnet" }.contains("model.image_encoder"))
-        XCTAssertTrue(message { $0.textEncoder = "lstm" }.contains("model.text_encoder"))
+        XCTAssertEqual(message { $0.imageEncoder = .vit; $0.textEncoder = .attention }, "")
+        // Encoder names are an enum: an unknown one is refused when the configuration is read,
+        // with the known names in the message (never a silent fallback).
+        func decodingError(_ json: String) -> String {
+            do {
+                _ = try JSONDecoder().decode(ModelConfiguration.self, from: Data(json.utf8))
+                return ""
+            } catch {
+                return "\(error)"
+            }
+        }
+        XCTAssertEqual(
+            decodingError(#"{"image_encoder": "resnet"}"#),
+            #"configuration model.image_encoder: must be "cnn" or "vit" (got "resnet")"#)
+        XCTAssertEqual(
+            decodingError(#"{"text_encoder": "lstm"}"#),
+            #"configuration model.text_encoder: must be "mean" or "attention" (got "lstm")"#)
+        XCTAssertEqual(decodingError(#"{"image_encoder": "vit", "text_encoder": "attention"}"#), "")
         XCTAssertTrue(message { $0.vit.heads = 3 }.contains("model.vit.heads"))
         XCTAssertTrue(message { $0.vit.patchSize = 5 }.contains("model.vit.patch_size"))
         XCTAssertTrue(message { $0.vit.layers = 0 }.contains("model.vit.layers"))

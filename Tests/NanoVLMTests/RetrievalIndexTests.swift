@@ -1,17 +1,20 @@
-import ShapesData
+import Datasets
 import XCTest
 
 @testable import NanoVLM
 
 final class RetrievalIndexTests: XCTestCase {
-    static let index = RetrievalIndex(model: DualEncoder(config: tinyConfiguration(seed: 5), vocabularySize: 22))
+    static let index = RetrievalIndex(
+        model: DualEncoder(config: tinyConfiguration(seed: 5), vocabularySize: 22), dataset: ShapesDataset())
 
     func testExplanationSumsExactlyToTheScore() {
         let index = Self.index
         for tokens in [[5, 10, 13], [1], [12, 21], [2, 2, 11]] {
             let hits = index.searchImages(tokens: tokens, k: 3)
             for hit in hits {
-                let (words, bias) = index.explain(tokens: tokens, imageID: hit.index)
+                guard let (words, bias) = index.explain(tokens: tokens, imageID: hit.index) else {
+                    return XCTFail("the mean text encoder explains exactly")
+                }
                 XCTAssertEqual(words.count, tokens.count)
                 XCTAssertEqual(words.reduce(0, +) + bias, hit.score, accuracy: 1e-5, "tokens \(tokens)")
             }

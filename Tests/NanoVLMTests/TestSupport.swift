@@ -60,8 +60,8 @@ extension ContrastiveStep {
     /// crossed a kink, and is skipped. Empty for encoders without ReLUs.
     var reluMask: [Bool] {
         shards.flatMap { shard -> [Bool] in
-            guard case .cnn(let images) = shard else { return [] }
-            return (1...4).flatMap { i in images.activations[i].array.map { $0 > 0 } }
+            guard let cnn = shard as? BoundImageRunner<ConvolutionalImageEncoder> else { return [] }
+            return (1...4).flatMap { i in cnn.workspace.activations[i].array.map { $0 > 0 } }
         }
     }
 

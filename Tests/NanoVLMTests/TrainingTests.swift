@@ -1,5 +1,5 @@
 import NanoTensor
-import ShapesData
+import Datasets
 import XCTest
 
 @testable import NanoVLM
@@ -48,7 +48,7 @@ final class TrainingTests: XCTestCase {
     }
 
     func testParameterCountOfTheDefaultModel() {
-        let model = DualEncoder(config: ModelConfiguration(), vocabularySize: Vocabulary.tokens.count)
+        let model = DualEncoder(config: ModelConfiguration(), vocabularySize: ShapesVocabulary.tokens.count)
         // convs: 3·32·9+32, 32·64·9+64, 64·128·9+128, 128·128·9+128, 128·32·9+32; norms 2·32;
         // text: 22·64 + 32·64 + 32 + 2·32.
         let expected = (864 + 32) + (18432 + 64) + (73728 + 128) + (147456 + 128) + (36864 + 32) + 64

@@ -1,6 +1,6 @@
 import ImageIO
 import NanoTensor
-import ShapesData
+import Datasets
 import XCTest
 
 final class AugmentationTests: XCTestCase {
@@ -38,7 +38,7 @@ final class AugmentationTests: XCTestCase {
         let other = (0..<50).map { _ in Augmentation.randomStyle(using: &c) }
         XCTAssertEqual(first, second)
         XCTAssertNotEqual(first, other)
-        let pair = Dataset.pairs[77]
+        let pair = Shapes.pairs[77]
         XCTAssertEqual(Renderer.render(pair, style: first[3]), Renderer.render(pair, style: second[3]))
     }
 
@@ -67,7 +67,7 @@ final class AugmentationTests: XCTestCase {
             XCTAssertGreaterThan(fractionalPixelCount(smooth, pair), 4, pair.caption)
         }
         let antialias = Robustness.renders(.antialias)
-        for pair in Dataset.pairs where pair.shape != .square {
+        for pair in Shapes.pairs where pair.shape != .square {
             XCTAssertGreaterThan(fractionalPixelCount(antialias[pair.id], pair), 0, pair.caption)
         }
         // A canonical square's edges lie on pixel boundaries: supersampling changes nothing.
@@ -76,7 +76,7 @@ final class AugmentationTests: XCTestCase {
     }
 
     func testLargerCanvasIsCloseToButNotCanonical() {
-        for pair in Dataset.pairs where pair.shape != .square {
+        for pair in Shapes.pairs where pair.shape != .square {
             let canonical = Renderer.canonical(pair.id)
             for canvas in [64, 128] {
                 let big = Renderer.render(pair, style: RenderStyle(canvas: canvas))
@@ -98,7 +98,7 @@ final class AugmentationTests: XCTestCase {
         for perturbation in Perturbation.allCases {
             let images = Robustness.renders(perturbation)
             XCTAssertEqual(images.count, 243, perturbation.rawValue)
-            for pair in Dataset.pairs {
+            for pair in Shapes.pairs {
                 let image = images[pair.id]
                 XCTAssertEqual(image.width, 32)
                 XCTAssertEqual(image.height, 32)
@@ -140,7 +140,7 @@ final class AugmentationTests: XCTestCase {
         // when s is whole, whatever its fractional start.
         let sizes = Robustness.renders(.size)
         for id in 9..<18 {
-            let pair = Dataset.pairs[id]
+            let pair = Shapes.pairs[id]
             XCTAssertEqual(pair.shape, .square)
             let side = [6, 7, 9, 10][id % 4]
             XCTAssertEqual(sizes[id].litPixels.count, side * side, pair.caption)

@@ -1,27 +1,27 @@
-import ShapesData
+import Datasets
 import XCTest
 
 final class DatasetTests: XCTestCase {
     func testThereAre243PairsIndexedById() {
-        XCTAssertEqual(Dataset.count, 243)
-        XCTAssertEqual(Dataset.pairs.count, 243)
-        for (index, pair) in Dataset.pairs.enumerated() {
+        XCTAssertEqual(Shapes.count, 243)
+        XCTAssertEqual(Shapes.pairs.count, 243)
+        for (index, pair) in Shapes.pairs.enumerated() {
             XCTAssertEqual(pair.id, index)
             XCTAssertEqual(pair.id, pair.colour.rawValue * 27 + pair.shape.rawValue * 9 + pair.position.rawValue)
             XCTAssertEqual(Pair(id: index), pair)
         }
         XCTAssertNil(Pair(id: -1))
         XCTAssertNil(Pair(id: 243))
-        XCTAssertEqual(Set(Dataset.pairs.map(\.caption)).count, 243, "captions must be distinct")
+        XCTAssertEqual(Set(Shapes.pairs.map(\.caption)).count, 243, "captions must be distinct")
     }
 
     func testCaptionsSpotChecks() {
-        XCTAssertEqual(Dataset.pairs[0].caption, "red circle top-left")
-        XCTAssertEqual(Dataset.pairs[109].caption, "pink circle top")  // 4·27 + 0·9 + 1
-        XCTAssertEqual(Dataset.pairs[242].caption, "gray triangle bottom-right")
-        XCTAssertEqual(Dataset.pairs[27 + 9 + 8].caption, "green square bottom-right")
-        XCTAssertEqual(Dataset.pairs[5 * 27 + 2 * 9 + 4].caption, "brown triangle centre")
-        XCTAssertEqual(Dataset.pairs[7 * 27 + 1 * 9 + 6].caption, "purple square bottom-left")
+        XCTAssertEqual(Shapes.pairs[0].caption, "red circle top-left")
+        XCTAssertEqual(Shapes.pairs[109].caption, "pink circle top")  // 4·27 + 0·9 + 1
+        XCTAssertEqual(Shapes.pairs[242].caption, "gray triangle bottom-right")
+        XCTAssertEqual(Shapes.pairs[27 + 9 + 8].caption, "green square bottom-right")
+        XCTAssertEqual(Shapes.pairs[5 * 27 + 2 * 9 + 4].caption, "brown triangle centre")
+        XCTAssertEqual(Shapes.pairs[7 * 27 + 1 * 9 + 6].caption, "purple square bottom-left")
         XCTAssertEqual(Pair(colour: .pink, shape: .circle, position: .top).id, 109)
     }
 
@@ -47,21 +47,21 @@ final class DatasetTests: XCTestCase {
 
     func testVocabularyHas22TokensInSpecOrder() {
         XCTAssertEqual(
-            Vocabulary.tokens,
+            ShapesVocabulary.tokens,
             [
                 "[CLS]", "red", "green", "blue", "yellow", "pink", "brown", "orange", "purple", "gray",
                 "circle", "square", "triangle",
                 "top-left", "top", "top-right", "left", "centre", "right", "bottom-left", "bottom", "bottom-right",
             ])
-        XCTAssertEqual(Vocabulary.classToken, 0)
-        XCTAssertEqual(Vocabulary.words, Array(Vocabulary.tokens.dropFirst()))
-        for (index, token) in Vocabulary.tokens.enumerated() {
-            XCTAssertEqual(Vocabulary.index(of: token), index)
+        XCTAssertEqual(ShapesVocabulary.classToken, 0)
+        XCTAssertEqual(ShapesVocabulary.words, Array(ShapesVocabulary.tokens.dropFirst()))
+        for (index, token) in ShapesVocabulary.tokens.enumerated() {
+            XCTAssertEqual(ShapesVocabulary.index(of: token), index)
         }
-        XCTAssertNil(Vocabulary.index(of: "purpel"))
-        XCTAssertEqual(Dataset.pairs[109].tokens, [5, 10, 14])
-        for pair in Dataset.pairs {
-            XCTAssertEqual(pair.tokens.map { Vocabulary.tokens[$0] }, pair.caption.split(separator: " ").map(String.init))
+        XCTAssertNil(ShapesVocabulary.index(of: "purpel"))
+        XCTAssertEqual(Shapes.pairs[109].tokens, [5, 10, 14])
+        for pair in Shapes.pairs {
+            XCTAssertEqual(pair.tokens.map { ShapesVocabulary.tokens[$0] }, pair.caption.split(separator: " ").map(String.init))
         }
     }
 }

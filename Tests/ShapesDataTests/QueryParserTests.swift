@@ -1,10 +1,10 @@
-import ShapesData
+import Datasets
 import XCTest
 
 final class QueryParserTests: XCTestCase {
     private func words(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> [String] {
         do {
-            return try QueryParser.parse(text).words
+            return try ShapesQueryParser.parse(text).words
         } catch {
             XCTFail("\"\(text)\" was refused: \(error)", file: file, line: line)
             return []
@@ -13,7 +13,7 @@ final class QueryParserTests: XCTestCase {
 
     private func error(_ text: String) -> QueryError? {
         do {
-            _ = try QueryParser.parse(text)
+            _ = try ShapesQueryParser.parse(text)
             return nil
         } catch let error as QueryError {
             return error
@@ -23,8 +23,8 @@ final class QueryParserTests: XCTestCase {
     }
 
     func testEveryCaptionParsesToItself() throws {
-        for pair in Dataset.pairs {
-            let parsed = try QueryParser.parse(pair.caption)
+        for pair in Shapes.pairs {
+            let parsed = try ShapesQueryParser.parse(pair.caption)
             XCTAssertEqual(parsed.text, pair.caption)
             XCTAssertEqual(parsed.tokens, pair.tokens)
             XCTAssertEqual(parsed.words, pair.caption.split(separator: " ").map(String.init))
@@ -32,7 +32,7 @@ final class QueryParserTests: XCTestCase {
     }
 
     func testTokensAreVocabularyIndices() throws {
-        let parsed = try QueryParser.parse("pink circle top-left")
+        let parsed = try ShapesQueryParser.parse("pink circle top-left")
         XCTAssertEqual(parsed.words, ["pink", "circle", "top-left"])
         XCTAssertEqual(parsed.tokens, [5, 10, 13])
         XCTAssertEqual(parsed.text, "pink circle top-left")
@@ -100,7 +100,7 @@ final class QueryParserTests: XCTestCase {
     }
 
     func testTooLongIsCheckedFirst() {
-        XCTAssertNotNil(try? QueryParser.parse("red" + String(repeating: " ", count: 253)))  // 256 bytes
+        XCTAssertNotNil(try? ShapesQueryParser.parse("red" + String(repeating: " ", count: 253)))  // 256 bytes
         XCTAssertEqual(error("red" + String(repeating: " ", count: 254)), .tooLong(bytes: 257))
         XCTAssertEqual(error(String(repeating: "x", count: 257)), .tooLong(bytes: 257))
         // Bytes, not characters: 129 two-byte letters are 258 bytes.
@@ -123,7 +123,7 @@ final class QueryParserTests: XCTestCase {
         XCTAssertTrue(message.contains("\"purpel\""), message)
         XCTAssertTrue(message.hasPrefix("unknown word \"purpel\"; known words: red, green, "), message)
         XCTAssertTrue(message.hasSuffix("bottom, bottom-right"), message)
-        for word in Vocabulary.words {
+        for word in ShapesVocabulary.words {
             XCTAssertTrue(message.contains(word), word)
         }
         XCTAssertFalse(message.contains("[CLS]"))

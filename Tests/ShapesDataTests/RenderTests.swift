@@ -1,5 +1,5 @@
 import ImageIO
-import ShapesData
+import Datasets
 import XCTest
 
 final class RenderTests: XCTestCase {
@@ -9,7 +9,7 @@ final class RenderTests: XCTestCase {
             XCTAssertEqual(image.width, 32)
             XCTAssertEqual(image.height, 32)
             XCTAssertEqual(Renderer.canonical(id), image)
-            if id % 20 == 0 { XCTAssertEqual(Renderer.render(Dataset.pairs[id]), image) }
+            if id % 20 == 0 { XCTAssertEqual(Renderer.render(Shapes.pairs[id]), image) }
         }
     }
 
@@ -41,7 +41,7 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(pink.value(15, 6, 2), Float(203) / 255)
         XCTAssertEqual(pink.value(0, 0, 0), 0)
 
-        for pair in Dataset.pairs {
+        for pair in Shapes.pairs {
             let image = Renderer.canonical(pair.id)
             let rgb = pair.colour.rgb
             let expected = [Float(rgb.r) / 255, Float(rgb.g) / 255, Float(rgb.b) / 255]
@@ -104,7 +104,7 @@ final class RenderTests: XCTestCase {
     }
 
     func testNoCanonicalShapeTouchesTheMargin() {
-        for pair in Dataset.pairs {
+        for pair in Shapes.pairs {
             let lit = Renderer.canonical(pair.id).litPixels
             XCTAssertFalse(lit.isEmpty, pair.caption)
             for p in lit {
@@ -118,7 +118,7 @@ final class RenderTests: XCTestCase {
     }
 
     func testDegenerateStylesStillGive32x32() {
-        let pair = Dataset.pairs[100]
+        let pair = Shapes.pairs[100]
         let styles = [
             RenderStyle(size: 0), RenderStyle(size: 40), RenderStyle(offsetX: -50, offsetY: 50),
             RenderStyle(supersampling: 0), RenderStyle(canvas: 0), RenderStyle(canvas: 7), RenderStyle(size: -3),

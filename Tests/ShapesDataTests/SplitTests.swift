@@ -1,5 +1,5 @@
 import NanoTensor
-import ShapesData
+import Datasets
 import XCTest
 
 final class SplitTests: XCTestCase {
@@ -13,7 +13,7 @@ final class SplitTests: XCTestCase {
 
     func testSizesDisjointAndCovering() {
         for seed: UInt64 in [0, 1, 7, 123_456_789] {
-            let split = Dataset.split(seed: seed)
+            let split = Shapes.split(seed: seed)
             XCTAssertEqual(split.seed, seed)
             XCTAssertEqual(split.train.count, 194)
             XCTAssertEqual(split.validation.count, 49)
@@ -30,15 +30,15 @@ final class SplitTests: XCTestCase {
     }
 
     func testSameSeedSameSplitDifferentSeedDifferentSplit() {
-        XCTAssertEqual(Dataset.split(seed: 0), Dataset.split(seed: 0))
-        XCTAssertEqual(Dataset.split(seed: 99), Dataset.split(seed: 99))
-        XCTAssertNotEqual(Dataset.split(seed: 0).validation, Dataset.split(seed: 1).validation)
-        XCTAssertNotEqual(Dataset.split(seed: 1).validation, Dataset.split(seed: 2).validation)
+        XCTAssertEqual(Shapes.split(seed: 0), Shapes.split(seed: 0))
+        XCTAssertEqual(Shapes.split(seed: 99), Shapes.split(seed: 99))
+        XCTAssertNotEqual(Shapes.split(seed: 0).validation, Shapes.split(seed: 1).validation)
+        XCTAssertNotEqual(Shapes.split(seed: 1).validation, Shapes.split(seed: 2).validation)
     }
 
     func testSeedZeroIsPinned() {
-        XCTAssertEqual(Array(Dataset.split(seed: 0).validation.prefix(6)), [6, 7, 15, 22, 31, 44])
-        XCTAssertEqual(Dataset.split(seed: 0).validation, Self.seed0Validation)
+        XCTAssertEqual(Array(Shapes.split(seed: 0).validation.prefix(6)), [6, 7, 15, 22, 31, 44])
+        XCTAssertEqual(Shapes.split(seed: 0).validation, Self.seed0Validation)
     }
 
     /// Re-derives the split from the doc comment's algorithm, drawing raw `next()` values
@@ -55,7 +55,7 @@ final class SplitTests: XCTestCase {
                 ids[j] = held
                 i -= 1
             }
-            let split = Dataset.split(seed: seed)
+            let split = Shapes.split(seed: seed)
             XCTAssertEqual(split.train, ids[0..<194].sorted(), "seed \(seed)")
             XCTAssertEqual(split.validation, ids[194..<243].sorted(), "seed \(seed)")
         }

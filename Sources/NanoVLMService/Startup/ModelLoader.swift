@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import NanoTensor
 import NanoVLM
-import ShapesData
+import Datasets
 
 /// Why weights could not become the served model; the message names the problem.
 public struct ModelLoaderError: Error, CustomStringConvertible, Sendable {
@@ -35,8 +35,9 @@ enum ModelLoader {
         let epochs = configuration.training.epochs
         readiness.set(stage: .training)
         readiness.update(Readiness.weights, .running, detail: "training", epoch: 0, epochs: epochs)
-        let trainer = Trainer(model: configuration.model, training: configuration.training)
-        let (model, summary) = trainer.train { report in
+        let (checkpoint, saveError) = TrainingRun.run(
+            model: configuration.model, training: configuration.training, saveTo: configuration.weights
+        ) { report in
             readiness.update(
                 Readiness.weights, .running,
                 detail: String(format: "training: epoch %d of %d, loss %.4f", report.epoch, epochs, report.loss),
@@ -48,17 +49,16 @@ enum ModelLoader {
                     "val_r1_image_to_text": "\(report.valR1ImageToText.map { "\($0)" } ?? "-")",
                 ])
         }
-        let metrics = Evaluator.evaluate(model, split: trainer.split)
-        var checkpoint = Checkpoint(model: model, training: configuration.training, summary: summary, metrics: metrics)
-        do {
-            try checkpoint.save(to: configuration.weights)
+        if let saveError {
+            logger.error("could not save the weights; serving them from memory", metadata: ["error": "\(saveError)"])
+        } else {
             logger.info("saved weights", metadata: ["path": "\(configuration.weights)", "sha256": "\(checkpoint.sha256 ?? "-")"])
-        } catch {
-            logger.error("could not save the weights; serving them from memory", metadata: ["error": "\(error)"])
         }
+        let summary = checkpoint.summary
         readiness.update(
             Readiness.weights, .ok,
-            detail: String(format: "trained %d epochs in %.1f s, final loss %.4f", epochs, summary.seconds, summary.finalLoss),
+            detail: String(
+                format: "trained %d epochs in %.1f s, final loss %.4f", epochs, summary?.seconds ?? 0, summary?.finalLoss ?? 0),
             epoch: epochs, epochs: epochs)
         return checkpoint
     }
@@ -72,7 +72,7 @@ enum ModelLoader {
         readiness?.set(stage: .embedding)
         readiness?.update(Readiness.imageEmbeddings, .running)
         readiness?.update(Readiness.captionEmbeddings, .running)
-        let index = RetrievalIndex(model: checkpoint.model)
+        let index = RetrievalIndex(model: checkpoint.model, dataset: checkpoint.dataset)
         readiness?.update(Readiness.imageEmbeddings, .ok, detail: "\(index.count) × \(index.dim)")
         readiness?.update(Readiness.captionEmbeddings, .ok, detail: "\(index.count) × \(index.dim)")
 
@@ -88,15 +88,15 @@ enum ModelLoader {
         }
         readiness?.update(Readiness.selfTest, .ok, detail: "\(figure) ≥ \(floor)")
 
-        let splitSeed = checkpoint.training?.seed ?? configuration.training.seed
-        let metrics = checkpoint.metrics ?? Evaluator.evaluate(checkpoint.model, split: Dataset.split(seed: splitSeed))
+        let split = checkpoint.split(defaultSeed: configuration.training.seed)
+        let metrics = checkpoint.metrics ?? Evaluator.evaluate(checkpoint.model, dataset: checkpoint.dataset, split: split)
         let provenance = Provenance(
             source: source, path: path, sha256: checkpoint.sha256, training: checkpoint.training,
             summary: checkpoint.summary, metrics: metrics)
         // Requests run concurrently on the server's threads: one BLAS thread each.
         BLAS.setThreads(1)
         return LoadedModel(
-            index: index, provenance: provenance, galleryR1: r1, splitSeed: splitSeed,
+            index: index, provenance: provenance, galleryR1: r1, split: split,
             searchCacheEntries: configuration.server.searchCacheEntries)
     }
 }

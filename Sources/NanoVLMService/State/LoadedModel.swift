@@ -1,5 +1,5 @@
 import NanoVLM
-import ShapesData
+import Datasets
 
 /// Where the served weights came from (docs/API.md, `GET /v1/model`).
 public struct Provenance: Sendable {
@@ -25,22 +25,22 @@ public struct Provenance: Sendable {
 public final class LoadedModel: Sendable {
     public let index: RetrievalIndex
     public let provenance: Provenance
-    /// Image → text R@1 of the 243 canonical images among the 243 captions.
+    /// Image → text R@1 of the gallery images among all captions.
     public let galleryR1: Double
-    /// The seed of the train/validation split the model was trained with.
-    public let splitSeed: UInt64
+    /// The train/validation split the model was trained with.
+    public let split: Split
     /// Text → image search bodies of this model (`server.search_cache_entries`).
     let searchCache: SearchCache
 
     public init(
-        index: RetrievalIndex, provenance: Provenance, galleryR1: Double, splitSeed: UInt64, searchCacheEntries: Int = 0
+        index: RetrievalIndex, provenance: Provenance, galleryR1: Double, split: Split, searchCacheEntries: Int = 0
     ) {
         self.index = index
         self.provenance = provenance
         self.galleryR1 = galleryR1
-        self.splitSeed = splitSeed
+        self.split = split
         self.searchCache = SearchCache(capacity: searchCacheEntries)
     }
 
-    public var split: Split { Dataset.split(seed: splitSeed) }
+    public var dataset: any Dataset { index.dataset }
 }

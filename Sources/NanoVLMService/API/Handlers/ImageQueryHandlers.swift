@@ -1,6 +1,6 @@
 import HTTPServer
 import NanoVLM
-import ShapesData
+import Datasets
 
 /// Image → text: `/v1/search/captions`, `/v1/classify`, `/v1/embed/image`.
 extension ServiceAPI {
@@ -10,7 +10,7 @@ extension ServiceAPI {
     func searchCaptions(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
         let model = try state.requireModel()
         let upload = try ImageUpload(request)
-        let k = try QueryInputs.k(request.queryValue("k") ?? upload.fields["k"]?.first)
+        let k = try QueryInputs.k(request.queryValue("k") ?? upload.fields["k"]?.first, maxK: model.index.count)
         let candidates = request.queryValues("candidates") + (upload.fields["candidates"] ?? [])
         guard candidates.count <= Self.maxCandidates else {
             throw APIError.badRequest(
@@ -21,11 +21,13 @@ extension ServiceAPI {
         if candidates.isEmpty {
             results = index.searchCaptions(image: upload.image, k: k).enumerated().map { rank, hit in
                 SearchHit(
-                    rank: rank + 1, id: hit.index, caption: Self.caption(hit.index), score: hit.score,
+                    rank: rank + 1, id: hit.index, caption: index.dataset.caption(of: hit.index), score: hit.score,
                     probability: hit.probability, imageURL: Self.imageURL(hit.index), explanation: nil)
             }
         } else {
-            let parsed = try candidates.enumerated().map { try QueryInputs.parse($1, field: "candidates[\($0)]") }
+            let parsed = try candidates.enumerated().map {
+                try QueryInputs.parse($1, field: "candidates[\($0)]", dataset: model.dataset)
+            }
             results = index.rankCandidates(image: upload.image, candidates: parsed.map(\.tokens), k: k)
                 .enumerated().map { rank, hit in
                     SearchHit(
@@ -62,10 +64,10 @@ extension ServiceAPI {
         let index = model.index
         switch (try body.string("text"), try body.strings("texts", limit: Self.maxCandidates)) {
         case (let text?, nil):
-            let parsed = try QueryInputs.parse(text, field: "text")
+            let parsed = try QueryInputs.parse(text, field: "text", dataset: model.dataset)
             return try JSON.response(EmbeddingResponse(dim: index.dim, embedding: index.embed(text: parsed.tokens)))
         case (nil, let texts?):
-            let parsed = try texts.enumerated().map { try QueryInputs.parse($1, field: "texts[\($0)]") }
+            let parsed = try texts.enumerated().map { try QueryInputs.parse($1, field: "texts[\($0)]", dataset: model.dataset) }
             let flat = index.embed(texts: parsed.map(\.tokens))
             let d = index.dim
             let rows = (0..<parsed.count).map { Array(flat[($0 * d)..<(($0 + 1) * d)]) }

@@ -13,7 +13,7 @@ extension ServiceAPI {
         }
         let body = ModelResponse(
             architecture: ArchitectureSummary(encoder),
-            temperature: encoder.temperature, seed: model.splitSeed,
+            temperature: encoder.temperature, seed: model.split.seed,
             weights: .init(source: provenance.source.rawValue, path: provenance.path, sha256: provenance.sha256),
             training: training, metrics: provenance.metrics,
             blas: .init(core: BLAS.coreName, threads: BLAS.threads), version: ServiceVersion.string)
@@ -23,6 +23,6 @@ extension ServiceAPI {
     /// The evaluation metrics (docs/MODEL.md) computed now on the served model.
     func evaluate(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
         let model = try state.requireModel()
-        return try JSON.response(Evaluator.evaluate(model.index.model, split: model.split))
+        return try JSON.response(Evaluator.evaluate(model.index.model, dataset: model.dataset, split: model.split))
     }
 }

@@ -1,6 +1,6 @@
 import HTTPServer
 import NanoVLM
-import ShapesData
+import Datasets
 
 /// Text → image: `GET` and `POST /v1/search/images`.
 extension ServiceAPI {
@@ -9,7 +9,7 @@ extension ServiceAPI {
         guard let text = request.queryValue("q") else {
             throw APIError.badRequest("missing_parameter", "The query parameter q is required, e.g. ?q=pink+circle+top.")
         }
-        let k = try QueryInputs.k(request.queryValue("k"))
+        let k = try QueryInputs.k(request.queryValue("k"), maxK: model.index.count)
         let explain = try QueryInputs.flag(request.queryValue("explain"), name: "explain")
         if explain { try Self.requireExactExplanations(model) }
         return try searchResponse(model, text, field: nil, k: k, explain: explain)
@@ -18,14 +18,14 @@ extension ServiceAPI {
     func searchImagesPOST(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
         let model = try state.requireModel()
         let body = try JSONBody(request, allowed: ["q", "queries", "k", "explain"])
-        let k = try body.int("k").map { try QueryInputs.k($0) } ?? QueryInputs.defaultK
+        let k = try body.int("k").map { try QueryInputs.k($0, maxK: model.index.count) } ?? QueryInputs.defaultK
         let explain = try body.bool("explain") ?? false
         if explain { try Self.requireExactExplanations(model) }
         switch (try body.string("q"), try body.strings("queries", limit: QueryInputs.maxBatch)) {
         case (let text?, nil):
             return try searchResponse(model, text, field: "q", k: k, explain: explain)
         case (nil, let texts?):
-            let parsed = try texts.enumerated().map { try QueryInputs.parse($1, field: "queries[\($0)]") }
+            let parsed = try texts.enumerated().map { try QueryInputs.parse($1, field: "queries[\($0)]", dataset: model.dataset) }
             let entries = zip(texts, parsed).map { text, query in
                 BatchSearchResponse.Entry(query: text, results: rankImages(model, query, k: k, explain: explain))
             }
@@ -43,7 +43,7 @@ extension ServiceAPI {
         _ model: LoadedModel, _ text: String, field: String?, k: Int, explain: Bool
     ) throws -> HTTPResponse {
         try model.searchCache.response(for: .init(query: text, k: k, explain: explain)) {
-            let parsed = try QueryInputs.parse(text, field: field)
+            let parsed = try QueryInputs.parse(text, field: field, dataset: model.dataset)
             return try JSON.response(
                 SearchResponse(query: text, k: k, results: rankImages(model, parsed, k: k, explain: explain)))
         }
@@ -54,14 +54,13 @@ extension ServiceAPI {
         let index = model.index
         return index.searchImages(tokens: query.tokens, k: k).enumerated().map { rank, hit in
             var explanation: Explanation?
-            if explain {
-                let parts = index.explain(tokens: query.tokens, imageID: hit.index)
+            if explain, let parts = index.explain(tokens: query.tokens, imageID: hit.index) {
                 explanation = Explanation(
                     words: zip(query.words, parts.words).map { Explanation.Word(word: $0, contribution: $1) },
                     bias: parts.bias)
             }
             return SearchHit(
-                rank: rank + 1, id: hit.index, caption: Self.caption(hit.index), score: hit.score,
+                rank: rank + 1, id: hit.index, caption: index.dataset.caption(of: hit.index), score: hit.score,
                 probability: hit.probability, imageURL: Self.imageURL(hit.index), explanation: explanation)
         }
     }
@@ -69,16 +68,13 @@ extension ServiceAPI {
     /// Explanations are exact only for the mean text encoder (a sum over words); for any
     /// other the request is a 400 that says so rather than an invented decomposition.
     static func requireExactExplanations(_ model: LoadedModel) throws {
-        let encoder = model.index.model.config.textEncoder
-        guard encoder == ModelConfiguration.mean else {
-            throw APIError.badRequest(
-                "explain_unavailable",
-                "explain=true is exact only for the mean text encoder, where a score is a sum of one term per word; "
-                    + "this model uses the \(encoder) text encoder, whose words interact, so there is no exact "
-                    + "per-word decomposition. Ask again without explain.")
-        }
+        guard !model.index.canExplain else { return }
+        throw APIError.badRequest(
+            "explain_unavailable",
+            "explain=true is exact only for the mean text encoder, where a score is a sum of one term per word; "
+                + "this model uses the \(model.index.model.config.textEncoder) text encoder, whose words interact, "
+                + "so there is no exact per-word decomposition. Ask again without explain.")
     }
 
-    static func caption(_ id: Int) -> String { Pair(id: id)?.caption ?? "" }
     static func imageURL(_ id: Int) -> String { "/v1/images/\(id).png" }
 }

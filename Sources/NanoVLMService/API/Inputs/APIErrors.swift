@@ -1,6 +1,6 @@
 import HTTPServer
 import ImageIO
-import ShapesData
+import Datasets
 
 /// The service's HTTP errors, one constructor per kind, so codes stay consistent.
 enum APIError {
@@ -19,7 +19,7 @@ enum APIError {
     /// A query parser refusal; `field` (e.g. "queries[2]") prefixes the message when given.
     static func query(_ error: QueryError, field: String?) -> HTTPError {
         let code: String
-        switch error {
+        switch error.kind {
         case .empty: code = "empty_query"
         case .tooLong: code = "query_too_long"
         case .unknownWord: code = "unknown_word"

@@ -1,28 +1,28 @@
 import HTTPServer
-import ShapesData
+import Datasets
 
 /// Parameters shared by the search endpoints.
 enum QueryInputs {
     static let defaultK = 5
-    static let maxK = Dataset.count
     /// Most queries in one batch search.
     static let maxBatch = 64
 
-    /// `k` from a query string or form field: absent → 5, else an integer in 1…243.
-    static func k(_ text: String?, field: String = "k") throws -> Int {
+    /// `k` from a query string or form field: absent → 5, else an integer in 1…`maxK` (the
+    /// number of candidates).
+    static func k(_ text: String?, field: String = "k", maxK: Int) throws -> Int {
         guard let text else { return defaultK }
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
-            throw kError(field, got: "\"\(text)\"")
+            throw kError(field, got: "\"\(text)\"", maxK: maxK)
         }
-        return try k(value, field: field)
+        return try k(value, field: field, maxK: maxK)
     }
 
-    static func k(_ value: Int, field: String = "k") throws -> Int {
-        guard (1...maxK).contains(value) else { throw kError(field, got: String(value)) }
+    static func k(_ value: Int, field: String = "k", maxK: Int) throws -> Int {
+        guard (1...maxK).contains(value) else { throw kError(field, got: String(value), maxK: maxK) }
         return value
     }
 
-    static func kError(_ field: String, got: String) -> HTTPError {
+    static func kError(_ field: String, got: String, maxK: Int) -> HTTPError {
         APIError.badRequest("invalid_k", "\(field) must be an integer from 1 to \(maxK) (got \(got)).")
     }
 
@@ -38,9 +38,9 @@ enum QueryInputs {
     }
 
     /// Parses a text query; errors name `field` when it is not the only query.
-    static func parse(_ text: String, field: String?) throws -> ParsedQuery {
+    static func parse(_ text: String, field: String?, dataset: any Dataset) throws -> ParsedQuery {
         do {
-            return try QueryParser.parse(text)
+            return try dataset.parse(query: text)
         } catch let error as QueryError {
             throw APIError.query(error, field: field)
         }

@@ -67,10 +67,25 @@ struct AttributeResponse: Encodable {
 struct GalleryEntry: Encodable {
     let id: Int
     let caption: String
-    let colour: String
-    let shape: String
-    let position: String
+    /// The dataset's own fields of the item (for the shapes set: colour, shape, position).
+    let fields: [(name: String, value: String)]
     let split: String
+
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(id, forKey: Key("id"))
+        try c.encode(caption, forKey: Key("caption"))
+        for field in fields { try c.encode(field.value, forKey: Key(field.name)) }
+        try c.encode(split, forKey: Key("split"))
+    }
 }
 
 /// `POST /v1/embed/*`.

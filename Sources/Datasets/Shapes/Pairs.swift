@@ -17,7 +17,7 @@ public struct Pair: Sendable, Equatable {
 
     /// The pair with this id, or nil outside 0..<243.
     public init?(id: Int) {
-        guard (0..<Dataset.count).contains(id),
+        guard (0..<Shapes.count).contains(id),
             let colour = Colour(rawValue: id / 27),
             let shape = Shape(rawValue: (id / 9) % 3),
             let position = Position(rawValue: id % 9)
@@ -31,41 +31,15 @@ public struct Pair: Sendable, Equatable {
     /// Vocabulary indices of the caption's three words (no `[CLS]`).
     public var tokens: [Int] {
         [
-            Vocabulary.colourOffset + colour.rawValue,
-            Vocabulary.shapeOffset + shape.rawValue,
-            Vocabulary.positionOffset + position.rawValue,
+            ShapesVocabulary.colourOffset + colour.rawValue,
+            ShapesVocabulary.shapeOffset + shape.rawValue,
+            ShapesVocabulary.positionOffset + position.rawValue,
         ]
     }
 }
 
-/// A train/validation split of the 243 ids.
-public struct Split: Sendable, Equatable {
-    public let seed: UInt64
-    /// Training ids, ascending (194 of them).
-    public let train: [Int]
-    /// Validation ids, ascending (49 of them).
-    public let validation: [Int]
-
-    public init(seed: UInt64, train: [Int], validation: [Int]) {
-        self.seed = seed
-        self.train = train
-        self.validation = validation
-    }
-
-    public func isValidation(_ id: Int) -> Bool {
-        // `validation` is sorted: binary search.
-        var lower = 0
-        var upper = validation.count
-        while lower < upper {
-            let mid = (lower + upper) / 2
-            if validation[mid] < id { lower = mid + 1 } else { upper = mid }
-        }
-        return lower < validation.count && validation[lower] == id
-    }
-}
-
 /// The synthetic dataset: 9 colours × 3 shapes × 9 positions = 243 pairs.
-public enum Dataset {
+public enum Shapes {
     public static let count = Colour.allCases.count * Shape.allCases.count * Position.allCases.count
 
     /// Number of training ids in every split (80 %); the remaining 49 are validation.

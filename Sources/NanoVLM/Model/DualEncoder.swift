@@ -10,26 +10,23 @@ public final class DualEncoder: @unchecked Sendable {
     public let vocabularySize: Int
     /// All parameters, laid out by `layout`. Read-only once the model is trained or loaded.
     public let parameters: FloatBuffer
-    let imageEncoder: ImageTower
-    let textEncoder: TextTower
+    let imageEncoder: any ImageEncoder
+    let textEncoder: any TextEncoder
+    let temperatureSetting: Temperature
     /// Bumped whenever `parameters` change (each training step), so cached packed weights
     /// are rebuilt; constant while serving.
     public private(set) var parameterVersion = 0
     /// Single-item inference scratch, one per concurrent caller.
-    private lazy var imagePool = WorkspacePool { [imageEncoder] in
-        imageEncoder.makeWorkspace(batch: 1, training: false)
-    }
+    private let imagePool: WorkspacePool<ImageRunner>
     /// Batch inference scratch (the evaluator's and the index's chunks of 64).
-    private lazy var batchPool = WorkspacePool { [imageEncoder] in
-        imageEncoder.makeWorkspace(batch: DualEncoder.imageChunk, training: false)
-    }
+    private let batchPool: WorkspacePool<ImageRunner>
     static let imageChunk = 64
-    private lazy var textPool = WorkspacePool { [textEncoder] in
-        textEncoder.makeWorkspace(batch: 1, maxLength: DualEncoder.maxSequenceLength, training: false)
-    }
+    private let textPool: WorkspacePool<TextRunner>
 
     /// Longest token sequence the text encoder takes: [CLS] plus up to 15 words.
     public static let maxSequenceLength = 16
+    /// Side of the square RGB images the image encoders take.
+    public static let imageSide = 32
 
     /// A freshly initialised model: the same configuration and seed give the same weights.
     public convenience init(config: ModelConfiguration, vocabularySize: Int) {
@@ -48,12 +45,14 @@ public final class DualEncoder: @unchecked Sendable {
             precondition(values.count == layout.count, "parameter count mismatch")
             parameters.copy(from: values)
         }
-        imageEncoder = ImageTower(config: config, layout: layout)
-        textEncoder = TextTower(config: config, layout: layout, vocabularySize: vocabularySize)
-        // Create the pools now: lazy initialisation is not thread-safe.
-        _ = imagePool
-        _ = batchPool
-        _ = textPool
+        let image = config.imageEncoder.encoderType.init(config: config, layout: layout)
+        let text = config.textEncoder.encoderType.init(config: config, layout: layout, vocabularySize: vocabularySize)
+        imageEncoder = image
+        textEncoder = text
+        temperatureSetting = Temperature(config: config, layout: layout)
+        imagePool = WorkspacePool { image.runners(count: 1, batch: 1, training: false)[0] }
+        batchPool = WorkspacePool { image.runners(count: 1, batch: DualEncoder.imageChunk, training: false)[0] }
+        textPool = WorkspacePool { text.runner(batch: 1, maxLength: DualEncoder.maxSequenceLength, training: false) }
     }
 
     /// Call after changing `parameters` in place.
@@ -63,48 +62,17 @@ public final class DualEncoder: @unchecked Sendable {
     public var dim: Int { config.embeddingDim }
 
     /// The logit scale s = 1/τ, or exp(logit_scale) when learnable.
-    public var scale: Float {
-        if let entry = layout.entry("logit_scale") { return expf(parameters[entry.offset]) }
-        return Float(1 / config.temperature)
-    }
+    public var scale: Float { temperatureSetting.scale(parameters.pointer) }
 
     /// τ in force: the configured one, or 1/exp(logit_scale).
-    public var temperature: Double {
-        layout.entry("logit_scale") == nil ? config.temperature : 1 / Double(scale)
-    }
+    public var temperature: Double { temperatureSetting.temperature(parameters.pointer) }
 
-    /// He-uniform convolution and projection weights (bound √(6 / fan_in)), zero biases,
-    /// N(0, 1) token embeddings, LayerNorm weight 1 and bias 0, logit_scale = ln(1/τ).
-    /// Transformer blocks: uniform weights of bound √(3 / fan_in) (standard deviation
-    /// 1/√fan_in); position and class embeddings N(0, 1/C) (CLIP's scale, C the width).
-    /// Tensors draw in layout order from one generator.
+    /// Each encoder initialises its own tensors, image encoder first, then the temperature;
+    /// all draw in layout order from one generator.
     func initialise(using rng: inout SeededRandom) {
-        let p = parameters.pointer
-        for entry in layout.entries {
-            let base = p + entry.offset
-            switch entry.name {
-            case let name
-            where name.hasSuffix("norm.weight") || name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight"):
-                base.update(repeating: 1, count: entry.count)
-            case let name where name.hasSuffix("bias"):
-                base.update(repeating: 0, count: entry.count)
-            case "text_encoder.token_embedding.weight":
-                for i in 0..<entry.count { base[i] = Float(rng.normal()) }
-            case "logit_scale":
-                base[0] = Float(log(1 / config.temperature))
-            case "text_encoder.position_embedding.weight", "image_encoder.position_embedding",
-                "image_encoder.class_embedding":
-                let std = 1 / Double(entry.shape.last ?? 1).squareRoot()
-                for i in 0..<entry.count { base[i] = Float(std * rng.normal()) }
-            case let name where name.contains(".transformer."):
-                let bound = (3 / Double(entry.shape.dropFirst().reduce(1, *))).squareRoot()
-                for i in 0..<entry.count { base[i] = Float(rng.uniform(-bound, bound)) }
-            default:  // conv and linear weights: fan_in = product of all but the first dimension
-                let fanIn = entry.shape.dropFirst().reduce(1, *)
-                let bound = (6 / Double(fanIn)).squareRoot()
-                for i in 0..<entry.count { base[i] = Float(rng.uniform(-bound, bound)) }
-            }
-        }
+        imageEncoder.initialise(parameters.pointer, layout: layout, using: &rng)
+        textEncoder.initialise(parameters.pointer, layout: layout, using: &rng)
+        temperatureSetting.initialise(parameters.pointer)
     }
 
     /// A copy of one named tensor's values.
@@ -119,7 +87,7 @@ public final class DualEncoder: @unchecked Sendable {
     public func embed(image: RGBImage) -> [Float] {
         imagePool.with { ws in
             loadImages([image][...], into: ws)
-            imageEncoder.forward(ws, parameters: parameters.pointer, version: parameterVersion, count: 1)
+            ws.forward(parameters: parameters.pointer, version: parameterVersion, count: 1)
             return Array(UnsafeBufferPointer(start: ws.output.pointer, count: dim))
         }
     }
@@ -128,7 +96,7 @@ public final class DualEncoder: @unchecked Sendable {
     public func embed(tokens: [Int]) -> [Float] {
         textPool.with { ws in
             ws.set(row: 0, words: Array(tokens.prefix(Self.maxSequenceLength - 1)))
-            textEncoder.forward(ws, parameters: parameters.pointer, count: 1)
+            ws.forward(parameters: parameters.pointer, count: 1)
             return Array(UnsafeBufferPointer(start: ws.output.pointer, count: dim))
         }
     }
@@ -152,7 +120,7 @@ public final class DualEncoder: @unchecked Sendable {
                 let start = c * chunk, n = min(chunk, images.count - start)
                 self.batchPool.with { ws in
                     self.loadImages(images[start..<(start + n)], into: ws)
-                    self.imageEncoder.forward(ws, parameters: self.parameters.pointer, version: version, count: n)
+                    ws.forward(parameters: self.parameters.pointer, version: version, count: n)
                     (base + start * self.dim).update(from: ws.output.pointer, count: n * self.dim)
                 }
             }
@@ -171,12 +139,12 @@ public final class DualEncoder: @unchecked Sendable {
         var out = [Float](repeating: 0, count: tokenSequences.count * dim)
         guard !tokenSequences.isEmpty else { return out }
         let maxLength = min(Self.maxSequenceLength, (tokenSequences.map(\.count).max() ?? 0) + 1)
-        let ws = textEncoder.makeWorkspace(batch: min(chunk, tokenSequences.count), maxLength: maxLength, training: false)
+        let ws = textEncoder.runner(batch: min(chunk, tokenSequences.count), maxLength: maxLength, training: false)
         var start = 0
         while start < tokenSequences.count {
             let n = min(ws.batch, tokenSequences.count - start)
             for r in 0..<n { ws.set(row: r, words: Array(tokenSequences[start + r].prefix(maxLength - 1))) }
-            textEncoder.forward(ws, parameters: parameters.pointer, count: n)
+            ws.forward(parameters: parameters.pointer, count: n)
             out.withUnsafeMutableBufferPointer { o in
                 guard let base = o.baseAddress else { return }
                 (base + start * dim).update(from: ws.output.pointer, count: n * dim)
@@ -186,10 +154,10 @@ public final class DualEncoder: @unchecked Sendable {
         return out
     }
 
-    func loadImages(_ images: ArraySlice<RGBImage>, into ws: ImageWorkspace) {
-        let pixelsPerImage = ImageEncoder.side * ImageEncoder.side * 3
+    func loadImages(_ images: ArraySlice<RGBImage>, into ws: ImageRunner) {
+        let side = Self.imageSide, pixelsPerImage = side * side * 3
         for (i, image) in images.enumerated() {
-            precondition(image.width == ImageEncoder.side && image.height == ImageEncoder.side, "images must be 32×32")
+            precondition(image.width == side && image.height == side, "images must be 32×32")
             image.pixels.withUnsafeBufferPointer { src in
                 guard let base = src.baseAddress else { return }
                 (ws.pixels + i * pixelsPerImage).update(from: base, count: pixelsPerImage)

@@ -5,8 +5,8 @@ import NanoTensor
 /// 3→c0 (16×16) → c1 (8×8) → c2 (4×4) → c3 (2×2) → D (1×1), ReLU after the first four,
 /// flatten → LayerNorm(D) → L2 normalisation. Activations are channels-last (B, H, W, C);
 /// the input is the interleaved RGB of `RGBImage`, which is exactly that layout.
-struct ImageEncoder {
-    static let side = 32
+struct ConvolutionalImageEncoder: ImageEncoder {
+    static let prefix = "image_encoder"
     let widths: [Int]  // [3, c0, c1, c2, c3, D]
     let sides: [Int]  // [32, 16, 8, 4, 2, 1]
     let weightOffsets: [Int]
@@ -15,13 +15,25 @@ struct ImageEncoder {
     let normBias: Int
     var dim: Int { widths[5] }
 
+    static func parameterTable(_ config: ModelConfiguration) -> [(String, [Int])] {
+        let widths = [3] + config.channels + [config.embeddingDim]
+        var table: [(String, [Int])] = []
+        for i in 0..<5 {
+            table.append(("\(prefix).convs.\(i).weight", [widths[i + 1], widths[i], 3, 3]))
+            table.append(("\(prefix).convs.\(i).bias", [widths[i + 1]]))
+        }
+        table.append(("\(prefix).norm.weight", [config.embeddingDim]))
+        table.append(("\(prefix).norm.bias", [config.embeddingDim]))
+        return table
+    }
+
     init(config: ModelConfiguration, layout: ParameterLayout) {
         widths = [3] + config.channels + [config.embeddingDim]
         sides = [32, 16, 8, 4, 2, 1]
-        weightOffsets = (0..<5).map { layout.offset("image_encoder.convs.\($0).weight") }
-        biasOffsets = (0..<5).map { layout.offset("image_encoder.convs.\($0).bias") }
-        normWeight = layout.offset("image_encoder.norm.weight")
-        normBias = layout.offset("image_encoder.norm.bias")
+        weightOffsets = (0..<5).map { layout.offset("\(Self.prefix).convs.\($0).weight") }
+        biasOffsets = (0..<5).map { layout.offset("\(Self.prefix).convs.\($0).bias") }
+        normWeight = layout.offset("\(Self.prefix).norm.weight")
+        normBias = layout.offset("\(Self.prefix).norm.bias")
     }
 
     /// Each convolution's weight, packed for the products, and the parameter version it was
@@ -34,7 +46,7 @@ struct ImageEncoder {
         /// The model parameter version the buffers were made from (-1: none).
         var version = -1
 
-        init(encoder: ImageEncoder, training: Bool) {
+        init(encoder: ConvolutionalImageEncoder, training: Bool) {
             let w = encoder.widths
             buffers = (0..<5).map { FloatBuffer(count: w[$0] * w[$0 + 1] * 9) }
             self.training = training
@@ -43,7 +55,7 @@ struct ImageEncoder {
 
     /// Buffers for one batch size: activations and saved statistics for the backward,
     /// and their gradients when training. Allocated once, reused every step.
-    final class Workspace {
+    final class Workspace: ImageEncoderWorkspace {
         let batch: Int
         let activations: [FloatBuffer]  // [0] input (B,32,32,3) … [5] conv out (B,D)
         let columns: [FloatBuffer]
@@ -54,8 +66,8 @@ struct ImageEncoder {
         let gradients: [FloatBuffer]  // mirrors activations[1...5]; index i ↔ activations[i]
         let dNormed: FloatBuffer, dColumns: FloatBuffer, dPackedWeight: FloatBuffer
         /// - Parameter packed: packed weights shared with other workspaces of the same kind;
-        ///   whoever runs them in parallel calls `ImageEncoder.pack` first.
-        init(encoder: ImageEncoder, batch: Int, training: Bool, packed: PackedWeights? = nil) {
+        ///   whoever runs them in parallel calls `ConvolutionalImageEncoder.pack` first.
+        init(encoder: ConvolutionalImageEncoder, batch: Int, training: Bool, packed: PackedWeights? = nil) {
             precondition(packed.map { $0.training == training } ?? true, "packed weights of the other kind")
             self.batch = batch
             self.training = training
@@ -76,6 +88,27 @@ struct ImageEncoder {
             dColumns = FloatBuffer(count: training ? columns.map(\.count).max() ?? 0 : 0)
             dPackedWeight = FloatBuffer(count: training ? self.packed.buffers.map(\.count).max() ?? 0 : 0)
         }
+
+        var pixels: UnsafeMutablePointer<Float> { activations[0].pointer }
+    }
+
+    /// He-uniform convolution weights, zero biases, LayerNorm weight 1 and bias 0.
+    func initialise(_ parameters: UnsafeMutablePointer<Float>, layout: ParameterLayout, using rng: inout SeededRandom) {
+        Initialisation.forEach(under: Self.prefix, in: layout, parameters) { Initialisation.standard($0, $1, using: &rng) }
+    }
+
+    func makeWorkspace(batch: Int, training: Bool) -> Workspace {
+        Workspace(encoder: self, batch: batch, training: training)
+    }
+
+    /// Shards share one set of packed weights, which `prepare` fills before each parallel forward.
+    func makeShardWorkspaces(count: Int, batch: Int, training: Bool) -> [Workspace] {
+        let packed = PackedWeights(encoder: self, training: training)
+        return (0..<count).map { _ in Workspace(encoder: self, batch: batch, training: training, packed: packed) }
+    }
+
+    func prepare(_ workspace: Workspace, parameters: UnsafePointer<Float>, version: Int) {
+        pack(workspace.packed, parameters: parameters, version: version)
     }
 
     /// Embeds the `count` (≤ workspace.batch) images already in `workspace.activations[0]`

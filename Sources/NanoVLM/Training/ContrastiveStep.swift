@@ -18,10 +18,10 @@ final class ContrastiveStep {
     let parallelism: Int
     let gradients: FloatBuffer
     /// One image workspace per shard.
-    let shards: [ImageWorkspace]
+    let shards: [ImageRunner]
     /// Gradients of shards 1…; shard 0 accumulates straight into `gradients`.
     let shardGradients: [FloatBuffer]
-    let texts: TextWorkspace
+    let texts: TextRunner
     let imageEmbeddings: FloatBuffer  // (B, D), all shards' outputs
     let similarities: FloatBuffer, rowProbabilities: FloatBuffer, columnProbabilities: FloatBuffer
     let dLogits: FloatBuffer, dImage: FloatBuffer, dText: FloatBuffer
@@ -32,9 +32,9 @@ final class ContrastiveStep {
         self.parallelism = max(1, min(parallelism, batch))
         gradients = FloatBuffer(count: model.parameterCount)
         let shardSize = (batch + self.parallelism - 1) / self.parallelism
-        shards = model.imageEncoder.makeShardWorkspaces(count: self.parallelism, batch: shardSize, training: true)
+        shards = model.imageEncoder.runners(count: self.parallelism, batch: shardSize, training: true)
         shardGradients = (1..<self.parallelism).map { _ in FloatBuffer(count: model.parameterCount) }
-        texts = model.textEncoder.makeWorkspace(batch: batch, maxLength: maxLength, training: true)
+        texts = model.textEncoder.runner(batch: batch, maxLength: maxLength, training: true)
         imageEmbeddings = FloatBuffer(count: batch * model.dim)
         similarities = FloatBuffer(count: batch * batch)
         rowProbabilities = FloatBuffer(count: batch * batch)
@@ -76,12 +76,12 @@ final class ContrastiveStep {
         let version = model.parameterVersion
         let ranges = shardRanges(count)
         // The shards share the packed weights: packed once here, not by each shard.
-        model.imageEncoder.prepare(shards[0], parameters: p, version: version)
+        shards[0].prepare(parameters: p, version: version)
         forEachShard(ranges.count) { s in
-            model.imageEncoder.forward(shards[s], parameters: p, version: version, count: ranges[s].count)
+            shards[s].forward(parameters: p, version: version, count: ranges[s].count)
             (imageEmbeddings.pointer + ranges[s].lowerBound * d).update(from: shards[s].output.pointer, count: ranges[s].count * d)
         }
-        model.textEncoder.forward(texts, parameters: p, count: count)
+        texts.forward(parameters: p, count: count)
         let scale = model.scale
         let loss = InfoNCE.forward(
             similarities: similarities.pointer, rowProbabilities: rowProbabilities.pointer,
@@ -94,17 +94,15 @@ final class ContrastiveStep {
             dImage: dImage.pointer, dText: dText.pointer, dLogits: dLogits.pointer, similarities: similarities.pointer,
             rowProbabilities: rowProbabilities.pointer, columnProbabilities: columnProbabilities.pointer,
             image: imageEmbeddings.pointer, text: texts.output.pointer, scale: scale, batch: count, dim: d)
-        if let entry = model.layout.entry("logit_scale") {
-            gradients[entry.offset] += dScale * scale  // s = exp(logit_scale)
-        }
+        model.temperatureSetting.accumulateGradient(gradients.pointer, dScale: dScale, scale: scale)
         forEachShard(ranges.count) { s in
             let g = s == 0 ? gradients : shardGradients[s - 1]
             if s > 0 { g.zero() }
-            model.imageEncoder.backward(
-                shards[s], dOutput: dImage.pointer + ranges[s].lowerBound * d, parameters: p, gradients: g.pointer,
+            shards[s].backward(
+                dOutput: dImage.pointer + ranges[s].lowerBound * d, parameters: p, gradients: g.pointer,
                 count: ranges[s].count)
         }
-        model.textEncoder.backward(texts, dOutput: dText.pointer, parameters: p, gradients: gradients.pointer, count: count)
+        texts.backward(dOutput: dText.pointer, parameters: p, gradients: gradients.pointer, count: count)
         // The other shards' gradients added in, each thread taking a slice of the parameters
         // (per parameter the same additions in the same order as one loop).
         if ranges.count > 1 {

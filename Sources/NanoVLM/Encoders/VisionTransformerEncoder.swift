@@ -5,7 +5,7 @@ import NanoTensor
 /// ((32/p)² patches of width C) → a learned `[CLS]` in front → + learned position embeddings
 /// → L pre-LayerNorm transformer blocks → the `[CLS]` row → linear C→D → LayerNorm(D) → L2.
 /// The input is channels-last (B, 32, 32, 3), as for the CNN.
-struct VisionTransformerEncoder {
+struct VisionTransformerEncoder: ImageEncoder {
     static let prefix = "image_encoder"
     static let side = 32
     let width: Int, dim: Int, patch: Int
@@ -42,9 +42,9 @@ struct VisionTransformerEncoder {
         head = ProjectionHead(prefix: Self.prefix, width: width, dim: dim, layout: layout)
     }
 
-    final class Workspace {
+    final class Workspace: ImageEncoderWorkspace {
         let batch: Int
-        let pixels: FloatBuffer  // (B, 32, 32, 3)
+        let pixelBuffer: FloatBuffer  // (B, 32, 32, 3)
         let patchRows: FloatBuffer  // (B, N, 3·p·p), saved
         let embedded: FloatBuffer  // (B, N, C) patch embeddings
         let stack: TransformerStack.Workspace
@@ -55,7 +55,7 @@ struct VisionTransformerEncoder {
         init(encoder: VisionTransformerEncoder, batch: Int, training: Bool) {
             self.batch = batch
             let n = encoder.patches, c = encoder.width
-            pixels = FloatBuffer(count: batch * Self.pixelsPerImage)
+            pixelBuffer = FloatBuffer(count: batch * Self.pixelsPerImage)
             patchRows = FloatBuffer(count: batch * n * PatchEmbedding.inChannels * encoder.patch * encoder.patch)
             embedded = FloatBuffer(count: batch * n * c)
             stack = TransformerStack.Workspace(stack: encoder.stack, batch: batch, length: encoder.length, training: training)
@@ -64,12 +64,29 @@ struct VisionTransformerEncoder {
         }
 
         static let pixelsPerImage = VisionTransformerEncoder.side * VisionTransformerEncoder.side * 3
+        var pixels: UnsafeMutablePointer<Float> { pixelBuffer.pointer }
     }
 
-    func forward(_ ws: Workspace, parameters p: UnsafePointer<Float>, count: Int) {
+    /// Position and class embeddings N(0, 1/C); the rest by `Initialisation.standard`.
+    func initialise(_ parameters: UnsafeMutablePointer<Float>, layout: ParameterLayout, using rng: inout SeededRandom) {
+        Initialisation.forEach(under: Self.prefix, in: layout, parameters) { entry, base in
+            switch entry.name {
+            case "\(Self.prefix).position_embedding", "\(Self.prefix).class_embedding":
+                Initialisation.embedding(entry, base, using: &rng)
+            default:
+                Initialisation.standard(entry, base, using: &rng)
+            }
+        }
+    }
+
+    func makeWorkspace(batch: Int, training: Bool) -> Workspace {
+        Workspace(encoder: self, batch: batch, training: training)
+    }
+
+    func forward(_ ws: Workspace, parameters p: UnsafePointer<Float>, version: Int, count: Int) {
         let n = patches, x = ws.stack.streams[0].pointer
         PatchEmbedding.forward(
-            output: ws.embedded.pointer, patches: ws.patchRows.pointer, input: ws.pixels.pointer,
+            output: ws.embedded.pointer, patches: ws.patchRows.pointer, input: ws.pixels,
             weight: p + patchWeight, bias: p + patchBias, batch: count, side: Self.side, patch: patch, dim: width)
         ClassToken.forward(
             output: x, input: ws.embedded.pointer, classEmbedding: p + classEmbedding, batch: count, count: n, dim: width)

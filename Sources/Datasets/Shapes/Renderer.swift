@@ -112,11 +112,11 @@ public enum Renderer {
     }
 
     /// All 243 canonical renders (the gallery), by id; computed once, on first use.
-    public static let canonicalImages: [RGBImage] = Dataset.pairs.map { render($0) }
+    public static let canonicalImages: [RGBImage] = Shapes.pairs.map { render($0) }
 
     /// The canonical render of the pair with this id (0..<243), from the cache.
     public static func canonical(_ id: Int) -> RGBImage {
-        precondition((0..<Dataset.count).contains(id), "pair id \(id) is outside 0..<\(Dataset.count)")
+        precondition((0..<Shapes.count).contains(id), "pair id \(id) is outside 0..<\(Shapes.count)")
         return canonicalImages[id]
     }
 }
@@ -194,25 +194,25 @@ public enum Robustness {
     public static func styles(_ perturbation: Perturbation) -> [RenderStyle] {
         switch perturbation {
         case .size:
-            return (0..<Dataset.count).map { RenderStyle(size: sizes[$0 % sizes.count]) }
+            return (0..<Shapes.count).map { RenderStyle(size: sizes[$0 % sizes.count]) }
         case .offset:
             var rng = SeededRandom(seed: offsetSeed)
-            return (0..<Dataset.count).map { _ in
+            return (0..<Shapes.count).map { _ in
                 let dx = rng.uniform(-1.5, 1.5)
                 let dy = rng.uniform(-1.5, 1.5)
                 return RenderStyle(offsetX: dx, offsetY: dy)
             }
         case .antialias:
-            return Array(repeating: RenderStyle(supersampling: 4), count: Dataset.count)
+            return Array(repeating: RenderStyle(supersampling: 4), count: Shapes.count)
         case .canvas64:
-            return Array(repeating: RenderStyle(canvas: 64), count: Dataset.count)
+            return Array(repeating: RenderStyle(canvas: 64), count: Shapes.count)
         case .canvas128:
-            return Array(repeating: RenderStyle(canvas: 128), count: Dataset.count)
+            return Array(repeating: RenderStyle(canvas: 128), count: Shapes.count)
         }
     }
 
     private static func compute(_ perturbation: Perturbation) -> [RGBImage] {
-        zip(Dataset.pairs, styles(perturbation)).map { Renderer.render($0, style: $1) }
+        zip(Shapes.pairs, styles(perturbation)).map { Renderer.render($0, style: $1) }
     }
 
     private static let sizeRenders = compute(.size)

@@ -66,5 +66,6 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         enum CodingKeys: String, CodingKey { case amongAll = "among_all", byPerturbation = "by_perturbation" }
     }
     public var validation: Validation
-    public var robustness: Robustness
+    /// nil for a dataset without robustness sets.
+    public var robustness: Robustness?
 }

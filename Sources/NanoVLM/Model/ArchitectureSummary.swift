@@ -10,8 +10,8 @@ public struct ArchitectureSummary: Encodable, Equatable, Sendable {
     }
 
     public init(_ model: DualEncoder) {
-        imageEncoder = model.config.imageEncoder
-        textEncoder = model.config.textEncoder
+        imageEncoder = model.config.imageEncoder.rawValue
+        textEncoder = model.config.textEncoder.rawValue
         embeddingDim = model.dim
         parameters = model.parameterCount
     }

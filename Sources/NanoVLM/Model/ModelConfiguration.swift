@@ -3,14 +3,11 @@ import Foundation
 /// The architecture (docs/MODEL.md). Saved in the weights' metadata so a file says how to rebuild
 /// the model that produced it.
 public struct ModelConfiguration: Codable, Equatable, Sendable {
-    public static let cnn = "cnn", vit = "vit", mean = "mean", attention = "attention"
-    public static let imageEncoders = [cnn, vit], textEncoders = [mean, attention]
-
     /// `cnn` (the default) or `vit` (a small vision transformer, shaped by `vit`).
-    public var imageEncoder: String = "cnn"
+    public var imageEncoder: ImageEncoderKind = .cnn
     /// `mean` (the default) or `attention` (self-attention over `[CLS]` + words, shaped by
     /// `attention`; its width is `tokenDim`).
-    public var textEncoder: String = "mean"
+    public var textEncoder: TextEncoderKind = .mean
     /// D, the joint embedding width.
     public var embeddingDim: Int = 32
     /// Width of the token embeddings.
@@ -39,8 +36,14 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = ModelConfiguration()
-        imageEncoder = try c.decodeIfPresent(String.self, forKey: .imageEncoder) ?? d.imageEncoder
-        textEncoder = try c.decodeIfPresent(String.self, forKey: .textEncoder) ?? d.textEncoder
+        imageEncoder =
+            try c.decodeIfPresent(String.self, forKey: .imageEncoder).map {
+                try ImageEncoderKind.named($0, key: "model.image_encoder")
+            } ?? d.imageEncoder
+        textEncoder =
+            try c.decodeIfPresent(String.self, forKey: .textEncoder).map {
+                try TextEncoderKind.named($0, key: "model.text_encoder")
+            } ?? d.textEncoder
         embeddingDim = try c.decodeIfPresent(Int.self, forKey: .embeddingDim) ?? d.embeddingDim
         tokenDim = try c.decodeIfPresent(Int.self, forKey: .tokenDim) ?? d.tokenDim
         channels = try c.decodeIfPresent([Int].self, forKey: .channels) ?? d.channels
@@ -54,12 +57,6 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// Checks ranges; the message names the key.
     public func validate() throws {
         func fail(_ key: String, _ why: String) -> ConfigurationError { ConfigurationError(key: "model.\(key)", message: why) }
-        guard Self.imageEncoders.contains(imageEncoder) else {
-            throw fail("image_encoder", "must be \"cnn\" or \"vit\" (got \"\(imageEncoder)\")")
-        }
-        guard Self.textEncoders.contains(textEncoder) else {
-            throw fail("text_encoder", "must be \"mean\" or \"attention\" (got \"\(textEncoder)\")")
-        }
         guard (1...1024).contains(embeddingDim) else { throw fail("embedding_dim", "must be in 1…1024 (got \(embeddingDim))") }
         guard (1...1024).contains(tokenDim) else { throw fail("token_dim", "must be in 1…1024 (got \(tokenDim))") }
         guard channels.count == 4, channels.allSatisfy({ (1...1024).contains($0) }) else {

@@ -1,36 +1,25 @@
-/// A query reduced to vocabulary words.
-public struct ParsedQuery: Sendable, Equatable {
-    /// Canonical vocabulary words in query order, e.g. ["pink", "circle", "top-left"].
-    public let words: [String]
-    /// Their vocabulary indices (no `[CLS]`).
-    public let tokens: [Int]
+/// The sentences a shapes query is refused with.
+extension QueryError {
+    public static var empty: QueryError {
+        QueryError(.empty, "The query is empty; type at least one of the known words, e.g. \"pink circle top\".")
+    }
 
-    /// The words joined by single spaces, e.g. "pink circle top-left".
-    public var text: String { words.joined(separator: " ") }
-}
+    public static func tooLong(bytes: Int) -> QueryError {
+        QueryError(
+            .tooLong(bytes: bytes),
+            "The query is \(bytes) bytes long; shorten it to at most \(ShapesQueryParser.maxBytes) bytes.")
+    }
 
-/// Why a query was refused. `description` is a sentence to show the person who typed it.
-public enum QueryError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// Nothing left once spaces and stop words are removed.
-    case empty
-    /// Longer than `QueryParser.maxBytes` UTF-8 bytes.
-    case tooLong(bytes: Int)
-    /// A word outside the vocabulary, as typed (lowercased).
-    case unknownWord(String)
-    /// More than `QueryParser.maxWords` vocabulary words.
-    case tooManyWords(Int)
+    public static func unknownWord(_ word: String) -> QueryError {
+        QueryError(
+            .unknownWord(word),
+            "unknown word \"\(word)\"; known words: \(ShapesVocabulary.words.joined(separator: ", "))")
+    }
 
-    public var description: String {
-        switch self {
-        case .empty:
-            return "The query is empty; type at least one of the known words, e.g. \"pink circle top\"."
-        case .tooLong(let bytes):
-            return "The query is \(bytes) bytes long; shorten it to at most \(QueryParser.maxBytes) bytes."
-        case .unknownWord(let word):
-            return "unknown word \"\(word)\"; known words: \(Vocabulary.words.joined(separator: ", "))"
-        case .tooManyWords(let count):
-            return "The query has \(count) words; use at most \(QueryParser.maxWords), e.g. \"pink circle top\"."
-        }
+    public static func tooManyWords(_ count: Int) -> QueryError {
+        QueryError(
+            .tooManyWords(count),
+            "The query has \(count) words; use at most \(ShapesQueryParser.maxWords), e.g. \"pink circle top\".")
     }
 }
 
@@ -45,7 +34,7 @@ public enum QueryError: Error, Equatable, Sendable, CustomStringConvertible {
 /// 6. nothing left → `.empty`; a word outside the vocabulary → `.unknownWord`;
 ///    more than `maxWords` words → `.tooManyWords`.
 /// Any subset of a caption's words, in any order, is a valid query.
-public enum QueryParser {
+public enum ShapesQueryParser {
     public static let maxBytes = 256
     public static let maxWords = 8
 
@@ -90,7 +79,7 @@ public enum QueryParser {
         var tokens: [Int] = []
         for typed in merged {
             let word = synonyms[typed] ?? typed
-            guard word != Vocabulary.tokens[Vocabulary.classToken], let token = Vocabulary.index(of: word)
+            guard word != ShapesVocabulary.tokens[ShapesVocabulary.classToken], let token = ShapesVocabulary.index(of: word)
             else { throw QueryError.unknownWord(typed) }
             words.append(word)
             tokens.append(token)

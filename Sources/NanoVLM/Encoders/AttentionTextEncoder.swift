@@ -5,7 +5,7 @@ import NanoTensor
 /// position embeddings (width C = `token_dim`) → L pre-LayerNorm transformer blocks with a
 /// key padding mask → the `[CLS]` row → linear C→D → LayerNorm(D) → L2 normalisation.
 /// Word order matters (positions), and padding never reaches `[CLS]` (the mask).
-struct AttentionTextEncoder {
+struct AttentionTextEncoder: TextEncoder {
     static let prefix = "text_encoder"
     let width: Int, dim: Int
     let table: Int, positions: Int
@@ -22,7 +22,7 @@ struct AttentionTextEncoder {
             + ProjectionHead.parameterTable(prefix: prefix, width: c, dim: config.embeddingDim)
     }
 
-    init(config: ModelConfiguration, layout: ParameterLayout) {
+    init(config: ModelConfiguration, layout: ParameterLayout, vocabularySize: Int) {
         width = config.tokenDim
         dim = config.embeddingDim
         table = layout.offset("\(Self.prefix).token_embedding.weight")
@@ -33,7 +33,7 @@ struct AttentionTextEncoder {
         head = ProjectionHead(prefix: Self.prefix, width: width, dim: dim, layout: layout)
     }
 
-    final class Workspace {
+    final class Workspace: TextEncoderWorkspace {
         let batch: Int, maxLength: Int
         let tokens: UnsafeMutablePointer<Int32>  // (B, T), padded
         let stack: TransformerStack.Workspace
@@ -53,13 +53,28 @@ struct AttentionTextEncoder {
         deinit { tokens.deallocate() }
 
         /// Writes row `row`'s sequence: [CLS] followed by `words`; the rest is masked padding.
-        func set(row: Int, words: [Int], classToken: Int = 0) {
+        func set(row: Int, words: [Int]) {
             precondition(words.count + 1 <= maxLength)
             let base = tokens + row * maxLength
-            base.update(repeating: Int32(classToken), count: maxLength)
+            base.update(repeating: 0, count: maxLength)  // [CLS] is token 0
             for (i, w) in words.enumerated() { base[i + 1] = Int32(w) }
             stack.lengths[row] = Int32(words.count + 1)
         }
+    }
+
+    /// Token embeddings N(0, 1), position embeddings N(0, 1/C); the rest by `Initialisation.standard`.
+    func initialise(_ parameters: UnsafeMutablePointer<Float>, layout: ParameterLayout, using rng: inout SeededRandom) {
+        Initialisation.forEach(under: Self.prefix, in: layout, parameters) { entry, base in
+            switch entry.name {
+            case "\(Self.prefix).token_embedding.weight": Initialisation.normal(entry, base, std: 1, using: &rng)
+            case "\(Self.prefix).position_embedding.weight": Initialisation.embedding(entry, base, using: &rng)
+            default: Initialisation.standard(entry, base, using: &rng)
+            }
+        }
+    }
+
+    func makeWorkspace(batch: Int, maxLength: Int, training: Bool) -> Workspace {
+        Workspace(encoder: self, batch: batch, maxLength: maxLength, training: training)
     }
 
     func forward(_ ws: Workspace, parameters p: UnsafePointer<Float>, count: Int) {

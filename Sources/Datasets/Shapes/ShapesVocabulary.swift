@@ -1,7 +1,7 @@
 /// The text encoder's vocabulary (docs/MODEL.md): `[CLS]`, then the colours, shapes and
 /// positions in the documented orders — 22 tokens.
-public enum Vocabulary {
-    public static let classToken = 0
+public enum ShapesVocabulary {
+    public static let classToken = Vocabulary.classToken
     static let colourOffset = 1
     static let shapeOffset = colourOffset + Colour.allCases.count
     static let positionOffset = shapeOffset + Shape.allCases.count
@@ -10,15 +10,14 @@ public enum Vocabulary {
     public static let words: [String] =
         Colour.allCases.map(\.name) + Shape.allCases.map(\.name) + Position.allCases.map(\.name)
 
-    /// All 22 tokens; a token's index is its id.
-    public static let tokens: [String] = ["[CLS]"] + words
+    public static let vocabulary = Vocabulary(words: words)
 
-    private static let indexByToken: [String: Int] = Dictionary(
-        uniqueKeysWithValues: tokens.enumerated().map { ($0.element, $0.offset) })
+    /// All 22 tokens; a token's index is its id.
+    public static var tokens: [String] { vocabulary.tokens }
 
     /// The index of a token spelled exactly as in `tokens` (e.g. "pink", "top-left",
-    /// "[CLS]"), or nil. Use `QueryParser` for free text.
+    /// "[CLS]"), or nil. Use `ShapesQueryParser` for free text.
     public static func index(of word: String) -> Int? {
-        indexByToken[word]
+        vocabulary.index(of: word)
     }
 }

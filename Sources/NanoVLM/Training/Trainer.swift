@@ -1,14 +1,14 @@
+import Datasets
 import Foundation
 import ImageIO
 import NanoNN
 import NanoTensor
-import ShapesData
 
 /// One line of training progress.
 public struct EpochReport: Codable, Equatable, Sendable {
     public var epoch: Int
     public var loss: Double
-    /// Validation R@1 among all 243 candidates; nil on epochs that were not evaluated.
+    /// Validation R@1 among all candidates; nil on epochs that were not evaluated.
     public var valR1ImageToText: Double?
     public var valR1TextToImage: Double?
     public var learningRate: Double
@@ -31,25 +31,27 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey { case epochs, seconds, finalLoss = "final_loss", history, blasCore = "blas_core" }
 }
 
-/// Trains a dual encoder with the symmetric contrastive loss on the 194 training pairs:
+/// Trains a dual encoder with the symmetric contrastive loss on a dataset's training items:
 /// shuffled mini-batches of near-equal size, fresh augmented renders every epoch, Adam.
 public final class Trainer {
     public let modelConfig: ModelConfiguration
     public let config: TrainingConfiguration
+    public let dataset: any Dataset
     public let split: Split
     /// Evaluate validation R@1 every this many epochs (and always on the last).
     public var evaluateEvery = 1
 
-    public init(model: ModelConfiguration, training: TrainingConfiguration) {
+    public init(model: ModelConfiguration, training: TrainingConfiguration, dataset: any Dataset = ShapesDataset()) {
         modelConfig = model
         config = training
-        split = Dataset.split(seed: training.seed)
+        self.dataset = dataset
+        split = dataset.split(seed: training.seed)
     }
 
     public func train(progress: (EpochReport) -> Void = { _ in }) -> (model: DualEncoder, summary: TrainingSummary) {
         // The threads go to data-parallel shards of each batch, each with one-thread BLAS.
         BLAS.setThreads(1)
-        let model = DualEncoder(config: modelConfig, vocabularySize: Vocabulary.tokens.count)
+        let model = DualEncoder(config: modelConfig, vocabularySize: dataset.vocabulary.count)
         model.inferenceThreads = config.threads
         let start = Date()
         // Batch order and augmentation draw from their own stream, independent of the split's.
@@ -60,10 +62,9 @@ public final class Trainer {
             model: model, batch: (trainIds.count + batchCount - 1) / batchCount, parallelism: config.threads)
         let m = FloatBuffer(count: model.parameterCount), v = FloatBuffer(count: model.parameterCount)
         var adam = Adam(learningRate: Float(config.learningRate))
-        let logitScale = model.layout.entry("logit_scale")?.offset
-        let maxLogitScale = Float(log(100.0))
         var history: [EpochReport] = []
         var order = trainIds
+        let gallery = dataset.galleryImages
         for epoch in 1...config.epochs {
             adam.learningRate = Float(config.learningRate(epoch: epoch))
             rng.shuffle(&order)
@@ -75,24 +76,22 @@ public final class Trainer {
                 let ids = Array(order[begin..<end])
                 begin = end
                 let images = ids.map { id -> RGBImage in
-                    guard config.augment, rng.uniform() >= config.canonicalFraction, let pair = Pair(id: id) else {
-                        return Renderer.canonical(id)
-                    }
-                    return Renderer.render(pair, style: Augmentation.randomStyle(using: &rng))
+                    guard config.augment, rng.uniform() >= config.canonicalFraction else { return gallery[id] }
+                    return dataset.augmentedImage(of: id, using: &rng)
                 }
-                step.set(images: images, words: ids.map { Evaluator.captionTokens[$0] })
+                step.set(images: images, words: ids.map(dataset.captionTokens))
                 lossSum += Double(step.run(count: ids.count))
                 adam.update(
                     parameters: model.parameters.pointer, gradients: step.gradients.pointer,
                     firstMoment: m.pointer, secondMoment: v.pointer, count: model.parameterCount, threads: config.threads)
-                if let logitScale { model.parameters[logitScale] = min(model.parameters[logitScale], maxLogitScale) }
+                model.temperatureSetting.clamp(model.parameters.pointer)
                 model.parametersChanged()
             }
             var report = EpochReport(
                 epoch: epoch, loss: lossSum / Double(batchCount), valR1ImageToText: nil, valR1TextToImage: nil,
                 learningRate: Double(adam.learningRate), elapsed: 0)
             if epoch % max(evaluateEvery, 1) == 0 || epoch == config.epochs {
-                let val = Evaluator.validationAmongAll(model, split: split)
+                let val = Evaluator.validationAmongAll(model, dataset: dataset, split: split)
                 report.valR1ImageToText = val.imageToText.r1
                 report.valR1TextToImage = val.textToImage.r1
             }

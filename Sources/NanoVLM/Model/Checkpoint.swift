@@ -1,6 +1,6 @@
 import Foundation
 import SafeTensors
-import ShapesData
+import Datasets
 
 /// A weights file that can't be used; the message names the problem.
 public struct CheckpointError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -14,6 +14,8 @@ public struct CheckpointError: Error, Equatable, CustomStringConvertible, Sendab
 /// `__metadata__`.
 public struct Checkpoint: Sendable {
     public var model: DualEncoder
+    /// The dataset the model was trained on (recorded by name in the metadata).
+    public var dataset: any Dataset
     public var training: TrainingConfiguration?
     public var summary: TrainingSummary?
     public var metrics: EvaluationReport?
@@ -21,10 +23,11 @@ public struct Checkpoint: Sendable {
     public var sha256: String?
 
     public init(
-        model: DualEncoder, training: TrainingConfiguration? = nil, summary: TrainingSummary? = nil,
+        model: DualEncoder, dataset: any Dataset = ShapesDataset(), training: TrainingConfiguration? = nil, summary: TrainingSummary? = nil,
         metrics: EvaluationReport? = nil, sha256: String? = nil
     ) {
         self.model = model
+        self.dataset = dataset
         self.training = training
         self.summary = summary
         self.metrics = metrics
@@ -33,7 +36,7 @@ public struct Checkpoint: Sendable {
 
     enum Key {
         static let format = "format", model = "model_config", training = "training_config"
-        static let vocabulary = "vocabulary", summary = "training", metrics = "metrics"
+        static let dataset = "dataset", vocabulary = "vocabulary", summary = "training", metrics = "metrics"
     }
 
     /// The file's bytes.
@@ -41,7 +44,10 @@ public struct Checkpoint: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
-        var metadata = [Key.format: "pt", Key.model: try json(model.config), Key.vocabulary: try json(Vocabulary.tokens)]
+        var metadata = [
+            Key.format: "pt", Key.model: try json(model.config), Key.dataset: dataset.name,
+            Key.vocabulary: try json(dataset.vocabulary.tokens),
+        ]
         if let training { metadata[Key.training] = try json(training) }
         if let summary { metadata[Key.summary] = try json(summary) }
         if let metrics { metadata[Key.metrics] = try json(metrics) }
@@ -104,12 +110,19 @@ public struct Checkpoint: Sendable {
         } catch let error as ConfigurationError {
             throw CheckpointError("__metadata__.\(Key.model): \(error.description)")
         }
-        if let vocabulary = try metadata(Key.vocabulary, [String].self), vocabulary != Vocabulary.tokens {
+        let dataset: any Dataset
+        do {
+            dataset = try DatasetRegistry.dataset(named: file.metadata[Key.dataset] ?? DatasetRegistry.defaultName)
+        } catch let error as DatasetError {
+            throw CheckpointError("__metadata__.\(Key.dataset): \(error.message)")
+        }
+        let expected = dataset.vocabulary.tokens
+        if let vocabulary = try metadata(Key.vocabulary, [String].self), vocabulary != expected {
             throw CheckpointError(
                 "the weights were trained with another vocabulary (\(vocabulary.count) tokens: "
-                    + "\(vocabulary.prefix(6).joined(separator: ", "))…); this build has \(Vocabulary.tokens.count)")
+                    + "\(vocabulary.prefix(6).joined(separator: ", "))…); the \(dataset.name) dataset has \(expected.count)")
         }
-        let layout = ParameterLayout.dualEncoder(config, vocabularySize: Vocabulary.tokens.count)
+        let layout = ParameterLayout.dualEncoder(config, vocabularySize: expected.count)
         var problems: [String] = []
         var values = [Float](repeating: 0, count: layout.count)
         for entry in layout.entries {
@@ -131,9 +144,9 @@ public struct Checkpoint: Sendable {
         {
             throw CheckpointError("tensor \(entry.name) contains a non-finite value (NaN or infinity)")
         }
-        let model = DualEncoder(config: config, vocabularySize: Vocabulary.tokens.count, parameters: values)
+        let model = DualEncoder(config: config, vocabularySize: expected.count, parameters: values)
         return Checkpoint(
-            model: model, training: try metadata(Key.training, TrainingConfiguration.self),
+            model: model, dataset: dataset, training: try metadata(Key.training, TrainingConfiguration.self),
             summary: try metadata(Key.summary, TrainingSummary.self),
             metrics: try metadata(Key.metrics, EvaluationReport.self), sha256: SHA256.hex(bytes))
     }

@@ -1,0 +1,91 @@
+import ImageIO
+import NanoTensor
+
+/// A set of image–caption items that nanovlm trains on, evaluates and serves. The trainer,
+/// the evaluator, the retrieval index, the service and the command line reach a dataset
+/// only through this protocol; a new dataset is a new conformance plus a line in
+/// `DatasetRegistry`.
+///
+/// Items have ids 0..<count. Every item has a gallery image (what the service ranks and
+/// serves) and a caption; the caption's tokens index `vocabulary`.
+public protocol Dataset: Sendable {
+    /// The name the weights record and that selects the dataset, e.g. "shapes".
+    var name: String { get }
+    var count: Int { get }
+    /// The caption of item `id`.
+    func caption(of id: Int) -> String
+    /// The caption's word tokens (vocabulary indices, no `[CLS]`).
+    func captionTokens(of id: Int) -> [Int]
+    var vocabulary: Vocabulary { get }
+    /// Free text reduced to vocabulary words, or an error a person can act on.
+    func parse(query: String) throws -> ParsedQuery
+    /// The train/validation split for a seed: the same seed gives the same split everywhere.
+    func split(seed: UInt64) -> Split
+    /// The image the gallery shows for each id, model-sized.
+    var galleryImages: [RGBImage] { get }
+    /// A fresh training image of item `id` (an augmented render), drawing from `rng`.
+    func augmentedImage(of id: Int, using rng: inout SeededRandom) -> RGBImage
+    /// Image sets for the robustness metrics, each with one image per id; empty when the
+    /// dataset has none.
+    var robustnessSets: [RobustnessSet] { get }
+    /// Attributes that `/v1/classify` predicts from single-word embeddings; empty when the
+    /// dataset has none.
+    var attributes: [Attribute] { get }
+    /// What `/v1/images` lists for an item beside its id, caption and split, e.g. the
+    /// shapes set's colour, shape and position.
+    func fields(of id: Int) -> [(name: String, value: String)]
+}
+
+extension Dataset {
+    public var robustnessSets: [RobustnessSet] { [] }
+    public var attributes: [Attribute] { [] }
+    public func fields(of id: Int) -> [(name: String, value: String)] { [] }
+    public func galleryImage(_ id: Int) -> RGBImage { galleryImages[id] }
+    public var ids: Range<Int> { 0..<count }
+}
+
+/// One robustness set: a name (a key of the metrics) and one image per item id.
+public struct RobustnessSet: Sendable {
+    public let name: String
+    public let images: [RGBImage]
+    public init(name: String, images: [RGBImage]) {
+        self.name = name
+        self.images = images
+    }
+}
+
+/// An attribute that `/v1/classify` predicts, with its words in vocabulary order.
+public struct Attribute: Sendable, Equatable {
+    public let name: String
+    public let words: [String]
+    public init(name: String, words: [String]) {
+        self.name = name
+        self.words = words
+    }
+}
+
+/// A train/validation split of a dataset's ids.
+public struct Split: Sendable, Equatable {
+    public let seed: UInt64
+    /// Training ids, ascending.
+    public let train: [Int]
+    /// Validation ids, ascending.
+    public let validation: [Int]
+
+    public init(seed: UInt64, train: [Int], validation: [Int]) {
+        self.seed = seed
+        self.train = train
+        self.validation = validation
+    }
+
+    public func isValidation(_ id: Int) -> Bool {
+        // `validation` is sorted: binary search.
+        var lower = 0
+        var upper = validation.count
+        while lower < upper {
+            let mid = (lower + upper) / 2
+            if validation[mid] < id { lower = mid + 1 } else { upper = mid }
+        }
+        return lower < validation.count && validation[lower] == id
+    }
+}

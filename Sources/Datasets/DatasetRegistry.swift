@@ -1,0 +1,28 @@
+/// The datasets nanovlm knows by name. A new dataset registers here with one line.
+public enum DatasetRegistry {
+    static let all: [(name: String, make: @Sendable () -> any Dataset)] = [
+        ("shapes", { ShapesDataset() })
+    ]
+
+    /// The dataset used when neither the configuration nor the weights name one.
+    public static let defaultName = "shapes"
+
+    public static var names: [String] { all.map(\.name) }
+
+    /// The dataset called `name`, or an error that lists the known ones.
+    public static func dataset(named name: String) throws -> any Dataset {
+        guard let entry = all.first(where: { $0.name == name }) else {
+            throw DatasetError("unknown dataset \"\(name)\"; known datasets: \(names.joined(separator: ", "))")
+        }
+        return entry.make()
+    }
+
+    public static var defaultDataset: any Dataset { ShapesDataset() }
+}
+
+/// A dataset that cannot be used; the message names the problem.
+public struct DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
