@@ -1,4 +1,4 @@
-# nanovlm in a container (SPEC §8).
+# nanovlm in a container.
 #
 #   docker build -t nanovlm .
 #   docker run --rm -p 8080:8080 nanovlm
@@ -63,7 +63,7 @@ COPY --from=build /src/config/nanovlm.json /etc/nanovlm/nanovlm.json
 COPY --from=build /artifacts/nanovlm.safetensors /var/lib/nanovlm/nanovlm.safetensors
 
 # Every setting can be overridden at `docker run -e` time; the long forms
-# (NANOVLM_SERVER_CONNECTION_LIMIT, NANOVLM_MIN_GALLERY_R1, …) work too (SPEC §7).
+# (NANOVLM_SERVER_CONNECTION_LIMIT, NANOVLM_MIN_GALLERY_R1, …) work too (docs/CONFIGURATION.md).
 ENV NANOVLM_HOST=0.0.0.0 \
     NANOVLM_PORT=8080 \
     NANOVLM_THREADS=2 \

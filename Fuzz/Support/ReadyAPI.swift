@@ -4,7 +4,7 @@ import Foundation
 import HTTPServer
 import Logging
 import NanoVLM
-import ShapesData
+import Datasets
 
 @testable import NanoVLMService
 
@@ -16,7 +16,7 @@ enum FuzzService {
         var logger = Logger(label: "fuzz")
         logger.logLevel = .critical
         let state = ServiceState(configuration: configuration, logger: logger)
-        let model = DualEncoder(config: ModelConfiguration(), vocabularySize: Vocabulary.tokens.count)
+        let model = DualEncoder(config: ModelConfiguration(), vocabularySize: ShapesVocabulary.tokens.count)
         do {
             state.install(
                 try ModelLoader.prepare(

@@ -1,7 +1,7 @@
 // libFuzzer target: request-target parsing (path, percent-decoding, query pairs) and the
-// forgiving text-query parser of SPEC §5.
+// forgiving text-query parser (docs/API.md).
 import HTTPServer
-import ShapesData
+import Datasets
 
 func fuzzQuery(_ bytes: [UInt8]) {
     let text = String(decoding: bytes, as: UTF8.self)
@@ -9,12 +9,12 @@ func fuzzQuery(_ bytes: [UInt8]) {
     _ = HTTPRequest(method: "GET", target: text).path
     for candidate in [text] + request.queryValues("q") {
         do {
-            let parsed = try QueryParser.parse(candidate)
+            let parsed = try ShapesQueryParser.parse(candidate)
             guard !parsed.words.isEmpty, parsed.words.count == parsed.tokens.count,
-                parsed.words.count <= QueryParser.maxWords, candidate.utf8.count <= QueryParser.maxBytes
+                parsed.words.count <= ShapesQueryParser.maxWords, candidate.utf8.count <= ShapesQueryParser.maxBytes
             else { fatalError("accepted an invalid query: \(parsed)") }
             // The canonical form parses to itself.
-            guard (try? QueryParser.parse(parsed.text)) == parsed else { fatalError("\(parsed.text) does not re-parse") }
+            guard (try? ShapesQueryParser.parse(parsed.text)) == parsed else { fatalError("\(parsed.text) does not re-parse") }
         } catch is QueryError {
         } catch {
             fatalError("unexpected error type: \(error)")
