@@ -4,9 +4,9 @@
 #   docker run --rm -p 8080:8080 nanovlm
 #
 # Stage 1 builds a release binary with the Swift runtime linked in statically and trains
-# the weights; stage 2 is a slim Debian image holding only that binary, its C libraries
-# and the weights, so a container is ready in well under a second instead of training
-# for ~25 s at every start.
+# the weights; stage 2 is a slim Debian image holding only that binary with its resource
+# bundle (the web page and the OpenAPI document), its C libraries and the weights, so a
+# container is ready in well under a second instead of training for ~25 s at every start.
 #
 # No container engine runs on the project's CI machines: scripts/check-deploy lints this
 # file with hadolint, and scripts/test-container-recipe runs the build stage's commands
@@ -37,8 +37,12 @@ COPY Sources ./Sources
 COPY Tests ./Tests
 COPY config ./config
 
+# The binary reads the page and the OpenAPI document from nanovlm_NanoVLMService.resources
+# next to itself, so the bundle travels with it: /out holds both, as the bin folder does.
 RUN swift build -c release --static-swift-stdlib --product nanovlm \
-    && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/nanovlm" /out/nanovlm
+    && bin="$(swift build -c release --static-swift-stdlib --show-bin-path)" \
+    && install -D -m 0755 "$bin/nanovlm" /out/nanovlm \
+    && cp -R "$bin/nanovlm_NanoVLMService.resources" /out/nanovlm_NanoVLMService.resources
 
 # Train once here; the runtime image loads the result (< 1 s) and self-tests it at start-up.
 RUN /out/nanovlm train --config config/nanovlm.json --weights /artifacts/nanovlm.safetensors
@@ -59,6 +63,7 @@ RUN apt-get update \
         --shell /usr/sbin/nologin nanovlm
 
 COPY --from=build /out/nanovlm /usr/local/bin/nanovlm
+COPY --from=build /out/nanovlm_NanoVLMService.resources /usr/local/bin/nanovlm_NanoVLMService.resources
 COPY --from=build /src/config/nanovlm.json /etc/nanovlm/nanovlm.json
 COPY --from=build /artifacts/nanovlm.safetensors /var/lib/nanovlm/nanovlm.safetensors
 

@@ -39,6 +39,12 @@ let package = Package(
             dependencies: [
                 "NanoVLM", "NanoTensor", "HTTPServer", "ImageIO", "Datasets",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            // The page and the OpenAPI document, served as they are (ServedFiles); the
+            // bundle SwiftPM builds from them must sit next to the binary.
+            resources: [
+                .copy("Resources/index.html"), .copy("Resources/page.css"), .copy("Resources/page.js"),
+                .copy("Resources/openapi.json"),
             ]),
         .executableTarget(
             name: "nanovlm",

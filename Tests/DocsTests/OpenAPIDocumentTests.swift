@@ -10,7 +10,7 @@ let specTable: [(method: String, path: String)] = [
     ("get", "/v1/images"), ("get", "/v1/images/{id}.png"),
     ("post", "/v1/embed/text"), ("post", "/v1/embed/image"),
     ("get", "/v1/model"), ("get", "/v1/eval"), ("post", "/v1/admin/reload"),
-    ("get", "/metrics"), ("get", "/openapi.json"), ("get", "/"),
+    ("get", "/metrics"), ("get", "/openapi.json"), ("get", "/"), ("get", "/page.css"), ("get", "/page.js"),
 ]
 
 /// The table plus HEAD on every GET path: the router answers HEAD wherever it answers GET,
@@ -20,8 +20,11 @@ let specOperations: [(method: String, path: String)] =
 
 let httpMethods: Set<String> = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
 
+/// The document file the server sends, `Sources/NanoVLMService/Resources/openapi.json`.
+let openAPIFile = resourcesFolder.appendingPathComponent("openapi.json")
+
 func openAPIDocument() throws -> [String: Any] {
-    let value = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))
+    let value = try JSONSerialization.jsonObject(with: Data(contentsOf: openAPIFile))
     return try XCTUnwrap(value as? [String: Any], "the document is not a JSON object")
 }
 
@@ -198,12 +201,22 @@ final class OpenAPIDocumentTests: XCTestCase {
         }
     }
 
+    /// Each served file's 200 is documented with the media type the server sends it as.
+    func testServedFilesAreDocumentedWithTheirContentTypes() throws {
+        let paths = try XCTUnwrap(try openAPIDocument()["paths"] as? [String: Any])
+        for file in ServedFiles.files {
+            let get = (paths[file.route] as? [String: Any])?["get"] as? [String: Any]
+            let ok = (get?["responses"] as? [String: Any])?["200"] as? [String: Any]
+            let media = try XCTUnwrap(ok?["content"] as? [String: Any], "GET \(file.route) 200 has no content")
+            let sent = String(file.contentType.split(separator: ";")[0])
+            XCTAssertEqual(Array(media.keys), [sent], "GET \(file.route)")
+        }
+    }
+
     /// The reference validator (PyPI `openapi-spec-validator`) accepts the document.
     func testTheReferenceValidatorAcceptsTheDocument() throws {
         guard try requirePythonModule("openapi_spec_validator", package: "openapi-spec-validator") else { return }
-        let file = try temporaryFile(named: "openapi.json", contents: OpenAPIDocument.json)
-        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
-        let result = try runPython(["-m", "openapi_spec_validator", file.path])
+        let result = try runPython(["-m", "openapi_spec_validator", openAPIFile.path])
         XCTAssertEqual(result.status, 0, result.output)
         XCTAssertTrue(result.output.contains("OK"), result.output)
     }
@@ -290,12 +303,9 @@ final class OpenAPIDocumentTests: XCTestCase {
             let compact = try JSONSerialization.data(withJSONObject: object, options: [.fragmentsAllowed])
             lines.append("\(schema)\t\(valid ? 1 : 0)\t\(String(decoding: compact, as: UTF8.self))")
         }
-        let document = try temporaryFile(named: "openapi.json", contents: OpenAPIDocument.json)
+        let document = openAPIFile
         let instances = try temporaryFile(named: "cases.tsv", contents: lines.joined(separator: "\n") + "\n")
-        defer {
-            try? FileManager.default.removeItem(at: document.deletingLastPathComponent())
-            try? FileManager.default.removeItem(at: instances.deletingLastPathComponent())
-        }
+        defer { try? FileManager.default.removeItem(at: instances.deletingLastPathComponent()) }
         let script = """
             import json, sys
             from openapi_schema_validator import OAS30Validator

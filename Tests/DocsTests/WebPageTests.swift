@@ -15,21 +15,13 @@ func matches(of pattern: String, in text: String, options: NSRegularExpression.O
     }
 }
 
-/// The page's single inline script.
-func pageScript() throws -> String {
-    let scripts = try matches(of: "<script>(.*?)</script>", in: WebPage.html, options: [.dotMatchesLineSeparators])
-    XCTAssertEqual(scripts.count, 1, "expected exactly one inline script")
-    return try XCTUnwrap(scripts.first?.first)
-}
+/// The page's files as they are in the source tree: the server sends them unchanged.
+func pageHTML() throws -> String { try resourceText("index.html") }
+func pageScript() throws -> String { try resourceText("page.js") }
+func pageStylesheet() throws -> String { try resourceText("page.css") }
 
-/// The page without its script and style bodies: the markup alone.
-func pageMarkup() throws -> String {
-    let regex = try NSRegularExpression(
-        pattern: "<(script|style)>.*?</\\1>", options: [.dotMatchesLineSeparators])
-    let html = WebPage.html
-    return regex.stringByReplacingMatches(
-        in: html, range: NSRange(location: 0, length: (html as NSString).length), withTemplate: "<$1></$1>")
-}
+/// The page's markup: the HTML file, which holds no script or style of its own.
+func pageMarkup() throws -> String { try pageHTML() }
 
 /// Whether an OpenAPI path template (`/v1/images/{id}.png`) matches a concrete or
 /// template-bearing path from the page (`/v1/images/{}.png`).
@@ -49,17 +41,37 @@ let stableIds = [
 ]
 
 final class WebPageTests: XCTestCase {
-    func testIsOneHTMLDocument() {
-        let html = WebPage.html
+    func testIsOneHTMLDocument() throws {
+        let html = try pageHTML()
         XCTAssertTrue(html.hasPrefix("<!doctype html>"))
         XCTAssertTrue(html.contains("<html lang=\"en\">"))
         XCTAssertTrue(html.contains("<meta charset=\"utf-8\">"))
         XCTAssertTrue(html.contains("<meta name=\"viewport\""), "needs a viewport for phone widths")
         XCTAssertTrue(html.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("</html>"))
-        for tag in ["script", "style"] {
-            XCTAssertEqual(html.components(separatedBy: "<\(tag)").count, 2, "one <\(tag)>")
-            XCTAssertEqual(html.components(separatedBy: "</\(tag)>").count, 2, "one </\(tag)>")
+        // One stylesheet and one script, each the page's own file; no inline ones.
+        XCTAssertEqual(html.components(separatedBy: "<script").count, 2, "one <script>")
+        XCTAssertEqual(html.components(separatedBy: "</script>").count, 2, "one </script>")
+        XCTAssertTrue(html.contains("<script src=\"/page.js\"></script>"), "the script is /page.js")
+        XCTAssertFalse(html.contains("<style"), "inline <style>")
+        let stylesheets = try matches(of: "<link\\b[^>]*\\brel=\"stylesheet\"[^>]*>", in: html)
+        XCTAssertEqual(stylesheets.map { $0[0] }, ["<link rel=\"stylesheet\" href=\"/page.css\">"])
+        // The stylesheet loads in the head, the script at the end of the body, after the markup it drives.
+        let head = try XCTUnwrap(html.components(separatedBy: "</head>").first)
+        XCTAssertTrue(head.contains("href=\"/page.css\""), "the stylesheet is linked in <head>")
+        XCTAssertTrue(
+            html.replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression)
+                .contains("<script src=\"/page.js\"></script> </body>"), "the script ends the body")
+    }
+
+    /// The stylesheet and the script are complete on their own: no markup left in them.
+    func testStylesheetAndScriptHoldNoMarkup() throws {
+        for (name, text) in [("page.css", try pageStylesheet()), ("page.js", try pageScript())] {
+            for tag in ["<style", "</style>", "<script", "</script>", "<html", "<body"] {
+                XCTAssertFalse(text.contains(tag), "\(name) contains \(tag)")
+            }
         }
+        XCTAssertTrue(try pageScript().hasPrefix("'use strict';"), "the script runs in strict mode")
+        XCTAssertTrue(try pageStylesheet().hasPrefix(":root {"))
     }
 
     /// Outside the script and style, every non-void element closes, in order.
@@ -110,16 +122,21 @@ final class WebPageTests: XCTestCase {
     }
 
     func testLoadsNothingFromElsewhere() throws {
-        let html = WebPage.html
-        XCTAssertFalse(html.contains("http://"), "absolute http URL")
-        XCTAssertFalse(html.contains("https://"), "absolute https URL")
-        XCTAssertFalse(html.contains("@import"), "CSS import")
-        XCTAssertTrue(try matches(of: "(src|href)\\s*=\\s*[\"']//", in: html).isEmpty, "protocol-relative URL")
-        for url in try matches(of: "url\\(([^)]*)\\)", in: html) {
-            XCTAssertTrue(url[0].hasPrefix("data:"), "CSS url(\(url[0]))")
+        for (name, text) in [("index.html", try pageHTML()), ("page.css", try pageStylesheet()), ("page.js", try pageScript())] {
+            XCTAssertFalse(text.contains("http://"), "absolute http URL in \(name)")
+            XCTAssertFalse(text.contains("https://"), "absolute https URL in \(name)")
+            XCTAssertFalse(text.contains("@import"), "CSS import in \(name)")
+            XCTAssertTrue(
+                try matches(of: "(src|href)\\s*=\\s*[\"']//", in: text).isEmpty, "protocol-relative URL in \(name)")
+            for url in try matches(of: "url\\(([^)]*)\\)", in: text) {
+                XCTAssertTrue(url[0].hasPrefix("data:"), "CSS url(\(url[0])) in \(name)")
+            }
+            XCTAssertFalse(text.lowercased().contains("@font-face"), "web font in \(name)")
         }
-        XCTAssertFalse(html.contains("<script src"), "external script")
-        XCTAssertFalse(html.lowercased().contains("@font-face"), "web font")
+        // Scripts and stylesheets are the page's own, from this origin.
+        let html = try pageHTML()
+        XCTAssertEqual(try matches(of: "<script\\b[^>]*\\bsrc=\"([^\"]*)\"", in: html).map { $0[0] }, ["/page.js"])
+        XCTAssertEqual(try matches(of: "<link\\b[^>]*\\bhref=\"([^\"]*)\"", in: html).map { $0[0] }, ["data:,", "/page.css"])
     }
 
     /// Every `fetch(` names its URL literally, and each (method, path) is in the OpenAPI document.
@@ -173,19 +190,17 @@ final class WebPageTests: XCTestCase {
             script.replacingOccurrences(of: "\n    ", with: " ").contains(listed), "palette differs from docs/MODEL.md")
         XCTAssertTrue(script.contains("'image/png'"), "drawings are sent as PNG")
         XCTAssertTrue(script.contains("toBlob("))
-        XCTAssertTrue(WebPage.html.contains("image-rendering: pixelated"))
+        XCTAssertTrue(try pageStylesheet().contains("image-rendering: pixelated"))
     }
 
-    /// The script parses (when Node.js is on the machine; the browser test covers it otherwise).
+    /// The script file parses (when Node.js is on the machine; the browser test covers it otherwise).
     func testScriptParses() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/node")
             || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/node")
         else { throw XCTSkip("node is not installed") }
-        let file = try temporaryFile(named: "page.js", contents: try pageScript())
-        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["node", "--check", file.path]
+        process.arguments = ["node", "--check", resourcesFolder.appendingPathComponent("page.js").path]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -39,7 +39,7 @@ final class ContractEndToEndTests: XCTestCase {
         }
 
         // Health and documents.
-        for path in ["/healthz", "/livez", "/readyz", "/readyz?verbose", "/readyz?verbose=false", "/metrics", "/openapi.json", "/"] {
+        for path in ["/healthz", "/livez", "/readyz", "/readyz?verbose", "/readyz?verbose=false", "/metrics", "/openapi.json", "/", "/page.css", "/page.js"] {
             let template = String(path.split(separator: "?").first ?? "")
             record(path, "GET", template, try client.get(path))
             record(path, "HEAD", template, try RawHTTP.request(port: port, "HEAD", path))

@@ -119,6 +119,54 @@ final class LifecycleEndToEndTests: XCTestCase {
         XCTAssertTrue(environment.stderr.contains("server.threads"), environment.stderr)
     }
 
+    /// The binary moved without its resource bundle refuses to start, before it listens,
+    /// and says what is missing and where it looked.
+    func testAMissingResourceBundleIsAStartUpErrorNamingIt() throws {
+        let fixture = try Fixture.shared()
+        let copy = try fixture.copyOfWeights()
+        let folder = copy.directory.appendingPathComponent("bin-without-resources", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let binary = folder.appendingPathComponent("nanovlm")
+        try FileManager.default.copyItem(at: ServerProcess.binary, to: binary)
+        let server = try ServerProcess(
+            directory: copy.directory, arguments: ["--config", fixture.configURL.path, "--weights", copy.weights.path],
+            expectListening: false, binary: binary)
+        let status = server.waitForExit(timeout: 30)
+        XCTAssertNotNil(status)
+        XCTAssertNotEqual(status, 0)
+        let log = server.stderr
+        XCTAssertTrue(log.contains("nanovlm_NanoVLMService.resources"), log)
+        XCTAssertTrue(log.contains("index.html, page.css, page.js, openapi.json"), log)
+        XCTAssertTrue(log.contains(folder.path), log)
+        XCTAssertFalse(log.contains("listening"), log)
+    }
+
+    /// The binary and its bundle moved together serve the page, also when started through
+    /// a symbolic link from another folder.
+    func testTheBinaryMovedWithItsBundleServesThePage() throws {
+        let fixture = try Fixture.shared()
+        let copy = try fixture.copyOfWeights()
+        let folder = copy.directory.appendingPathComponent("bin", isDirectory: true)
+        let links = copy.directory.appendingPathComponent("links", isDirectory: true)
+        for made in [folder, links] { try FileManager.default.createDirectory(at: made, withIntermediateDirectories: true) }
+        try FileManager.default.copyItem(at: ServerProcess.binary, to: folder.appendingPathComponent("nanovlm"))
+        let bundle = "nanovlm_NanoVLMService.resources"
+        try FileManager.default.copyItem(
+            at: ServerProcess.binary.deletingLastPathComponent().appendingPathComponent(bundle),
+            to: folder.appendingPathComponent(bundle))
+        try FileManager.default.createSymbolicLink(
+            at: links.appendingPathComponent("nanovlm"), withDestinationURL: folder.appendingPathComponent("nanovlm"))
+        for binary in [folder.appendingPathComponent("nanovlm"), links.appendingPathComponent("nanovlm")] {
+            let server = try ServerProcess(
+                directory: copy.directory, arguments: ["--config", fixture.configURL.path, "--weights", copy.weights.path],
+                binary: binary)
+            for path in ["/", "/page.css", "/page.js", "/openapi.json"] {
+                XCTAssertEqual(try server.client.get(path).status, 200, "\(binary.path) \(path)")
+            }
+            server.stop()
+        }
+    }
+
     func waitFor(timeout: TimeInterval = 20, _ condition: () -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !condition() {

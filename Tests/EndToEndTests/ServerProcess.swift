@@ -34,11 +34,15 @@ final class ServerProcess {
     /// - Parameters:
     ///   - directory: working directory; the stderr log goes there.
     ///   - arguments: after `serve --host 127.0.0.1 --port 0`.
-    init(directory: URL, arguments: [String], environment: [String: String] = [:], expectListening: Bool = true) throws {
+    ///   - binary: the executable, the build's own unless a test moved a copy elsewhere.
+    init(
+        directory: URL, arguments: [String], environment: [String: String] = [:], expectListening: Bool = true,
+        binary: URL = ServerProcess.binary
+    ) throws {
         self.directory = directory
         stderrURL = directory.appendingPathComponent("stderr-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        process.executableURL = Self.binary
+        process.executableURL = binary
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0"] + arguments
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NANOVLM_") }

@@ -145,6 +145,23 @@ final class ServiceEndToEndTests: XCTestCase {
         XCTAssertEqual(page.status, 200)
         XCTAssertTrue(page.header("Content-Type")?.hasPrefix("text/html") ?? false)
         XCTAssertTrue(page.text.lowercased().contains("<html"))
+        XCTAssertTrue(page.text.contains("href=\"/page.css\""))
+        XCTAssertTrue(page.text.contains("<script src=\"/page.js\">"))
+        let stylesheet = try client.get("/page.css")
+        XCTAssertEqual(stylesheet.status, 200)
+        XCTAssertEqual(stylesheet.header("Content-Type"), "text/css; charset=utf-8")
+        let script = try client.get("/page.js")
+        XCTAssertEqual(script.status, 200)
+        XCTAssertEqual(script.header("Content-Type"), "text/javascript; charset=utf-8")
+        // The page, its stylesheet and script are cached alike.
+        for reply in [stylesheet, script] { XCTAssertEqual(reply.header("Cache-Control"), page.header("Cache-Control")) }
+
+        // The binary sends the source tree's files byte for byte.
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/NanoVLMService/Resources")
+        for (reply, name) in [(page, "index.html"), (stylesheet, "page.css"), (script, "page.js"), (openapi, "openapi.json")] {
+            XCTAssertEqual(reply.body, [UInt8](try Data(contentsOf: sources.appendingPathComponent(name))), name)
+        }
     }
 
     func testWrongMethodsAre405WithAllowAndUnknownPathsAre404() throws {

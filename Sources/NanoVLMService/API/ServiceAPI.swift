@@ -10,9 +10,19 @@ public final class ServiceAPI: Sendable {
     public let router: Router
     /// The logger is at debug, so each request is logged; the level is fixed at start-up.
     private let logsRequests: Bool
+    /// The page and the OpenAPI document by route (`ServedFiles`).
+    private let files: Result<[String: PreparedResponse], ServedFiles.MissingError>
 
-    public init(state: ServiceState) {
+    /// - Parameters:
+    ///   - state: the model, configuration, metrics and logger the handlers share.
+    ///   - files: the page and the OpenAPI document; `ServedFiles.loaded` unless a test
+    ///     stands in another set.
+    public init(
+        state: ServiceState,
+        files: Result<[String: PreparedResponse], ServedFiles.MissingError> = ServedFiles.loaded
+    ) {
         self.state = state
+        self.files = files
         self.router = Router()
         self.logsRequests = state.logger.logLevel <= .debug
         registerRoutes()
@@ -47,11 +57,16 @@ public final class ServiceAPI: Sendable {
             route("POST", "/v1/admin/reload") { try $0.adminReload($1, $2) }
         }
         route("GET", "/metrics") { try $0.metricsText($1, $2) }
-        router.add("GET", "/openapi.json") { _, _ in
-            HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(OpenAPIDocument.json.utf8))
-        }
-        router.add("GET", "/") { _, _ in
-            .text(WebPage.html, contentType: "text/html; charset=utf-8")
+        for file in ServedFiles.files {
+            let answer: Result<HTTPResponse, HTTPError>
+            switch files {
+            case .success(let responses):
+                guard let prepared = responses[file.route] else { preconditionFailure("no file for \(file.route)") }
+                answer = .success(HTTPResponse(prepared))
+            case .failure(let error):
+                answer = .failure(ServedFiles.unavailable(error))
+            }
+            router.add("GET", file.route) { _, _ in try answer.get() }
         }
     }
 

@@ -21,11 +21,19 @@ public enum ServiceRunner {
     /// - Parameters:
     ///   - configuration: every setting (docs/CONFIGURATION.md).
     ///   - announce: told `"listening on http://HOST:PORT"` once the socket is bound.
-    /// - Throws: `HTTPServerError` when the address cannot be bound.
+    /// - Throws: `ServedFiles.MissingError` when the page or the OpenAPI document is not
+    ///   next to the binary (checked before the socket is bound, so a broken install never
+    ///   serves), `HTTPServerError` when the address cannot be bound.
     public static func run(
         configuration: AppConfiguration, announce: @escaping (String) -> Void = ServiceRunner.printLine
     ) throws -> Int32 {
         let logger = makeLogger(level: configuration.logLevel)
+        if case .failure(let error) = ServedFiles.loaded {
+            logger.critical(
+                "resource bundle missing",
+                metadata: ["missing": "\(error.missing.joined(separator: ", "))", "searched": "\(error.searched.joined(separator: ", "))"])
+            throw error
+        }
         let state = ServiceState(configuration: configuration, logger: logger)
         let api = ServiceAPI(state: state)
         let events = EventQueue<Event>()
