@@ -3,8 +3,8 @@
 /// (lowercase hex), and everything else as its UTF-8, slashes included.
 public enum JSONString {
     /// Appends `text` as a quoted JSON string. `escapingLineSeparators` also writes
-    /// U+2028 and U+2029 as `\u2028` and `\u2029`, which a JavaScript string literal cannot
-    /// hold raw.
+    /// U+2028 and U+2029 as `\u2028` and `\u2029`, which JavaScript before ES2019 refuses
+    /// raw in a string literal.
     public static func append(_ text: String, to bytes: inout [UInt8], escapingLineSeparators: Bool = false) {
         bytes.append(UInt8(ascii: "\""))
         let utf8 = text.utf8
