@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point down this list: C bridges → tensors/formats → layers/data/images
+// Dependencies point down this list: C bridges and JSON → tensors/formats → layers/data/images
 // → the model → the HTTP layer (which knows no model) → the service glue → the CLI.
 let package = Package(
     name: "nanovlm",
@@ -25,19 +25,21 @@ let package = Package(
             name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"])]),
 
+        // JSON values, their strict parser and writer, and the one JSONEncoder configuration.
+        .target(name: "JSON"),
         .target(name: "NanoTensor", dependencies: ["COpenBLAS"]),
-        .target(name: "SafeTensors"),
+        .target(name: "SafeTensors", dependencies: ["JSON"]),
         .target(name: "NanoNN", dependencies: ["NanoTensor"]),
         .target(name: "ImageIO", dependencies: ["CLibPNG"]),
         .target(name: "Datasets", dependencies: ["NanoTensor", "ImageIO"]),
         .target(
             name: "NanoVLM",
-            dependencies: ["NanoTensor", "NanoNN", "Datasets", "ImageIO", "SafeTensors"]),
-        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
+            dependencies: ["NanoTensor", "NanoNN", "Datasets", "ImageIO", "SafeTensors", "JSON"]),
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "JSON"]),
         .target(
             name: "NanoVLMService",
             dependencies: [
-                "NanoVLM", "NanoTensor", "HTTPServer", "ImageIO", "Datasets",
+                "NanoVLM", "NanoTensor", "HTTPServer", "ImageIO", "Datasets", "JSON",
                 .product(name: "Logging", package: "swift-log"),
             ],
             // The page and the OpenAPI document, served as they are (ServedFiles); the
@@ -49,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "nanovlm",
             dependencies: [
-                "NanoVLMService", "NanoVLM", "Datasets", "ImageIO",
+                "NanoVLMService", "NanoVLM", "Datasets", "ImageIO", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -57,6 +59,7 @@ let package = Package(
         .executableTarget(
             name: "nanovlm-bench", dependencies: ["NanoVLM", "NanoTensor", "Datasets", "ImageIO"]),
 
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "NanoTensorTests", dependencies: ["NanoTensor"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["safetensors_interop.py"]),
         .target(name: "GradientChecking", dependencies: ["NanoTensor"], path: "Tests/GradientChecking"),
@@ -71,7 +74,7 @@ let package = Package(
         .testTarget(name: "CommandLineTests"),
         .testTarget(
             name: "NanoVLMServiceTests",
-            dependencies: ["NanoVLMService", "HTTPServer", "NanoVLM", "Datasets", "ImageIO"]),
+            dependencies: ["NanoVLMService", "HTTPServer", "NanoVLM", "Datasets", "ImageIO", "JSON"]),
         .testTarget(
             name: "EndToEndTests", dependencies: ["ImageIO", "Datasets"], exclude: ["validate_responses.py"]),
         .testTarget(name: "DocsTests", dependencies: ["NanoVLMService"]),

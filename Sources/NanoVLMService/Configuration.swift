@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import NanoVLM
 
 /// HTTP settings (docs/API.md).
@@ -62,9 +63,9 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
             }
             let file: JSONValue
             do {
-                file = try JSONValue.parse(data)
-            } catch let error as JSONValueError {
-                throw ConfigurationError(key: path, message: error.message)
+                file = try JSONValue.parse([UInt8](data))
+            } catch let error as JSONParseError {
+                throw ConfigurationError(key: path, message: "malformed JSON: \(error)")
             }
             try merge(file, into: &tree, path: "")
         }
@@ -79,8 +80,7 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
         for (leaf, text) in overrides.sorted(by: { $0.key < $1.key }) {
             try set(leaf, text: text, in: &tree, source: "command-line flag for \(leaf)")
         }
-        let data = try JSONSerialization.data(withJSONObject: tree.foundation)
-        let config = try JSONDecoder().decode(AppConfiguration.self, from: data)
+        let config = try JSONDecoder().decode(AppConfiguration.self, from: Data(tree.serialized))
         try config.validate()
         return config
     }
@@ -117,7 +117,7 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
     // MARK: The settings tree
 
     static func defaultTree() throws -> JSONValue {
-        try JSONValue.parse(try JSONEncoder().encode(AppConfiguration()))
+        try JSONValue.parse([UInt8](try JSONCoding.encoder().encode(AppConfiguration())))
     }
 
     /// Every leaf setting path, e.g. "server.port".
@@ -131,11 +131,12 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
     }
 
     /// Overlays `file` onto `tree`, which holds the defaults and so knows every key and type.
+    /// A key repeated in the file is read from its first occurrence.
     static func merge(_ file: JSONValue, into tree: inout JSONValue, path: String) throws {
         guard case .object(let fields) = file, case .object(var known) = tree else {
             throw ConfigurationError(key: path.isEmpty ? "(top level)" : path, message: "must be a JSON object, got \(file.typeName)")
         }
-        for key in fields.keys.sorted() {
+        for key in Set(fields.keys).sorted() {
             let full = path.isEmpty ? key : "\(path).\(key)"
             guard let current = known[key], let value = fields[key] else {
                 throw ConfigurationError(
@@ -153,17 +154,25 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
     }
 
     /// Checks `value` has the type of `example` (integers are accepted where numbers are).
+    /// A number comes back written as `JSONDecoder` will read it: an integer setting as its
+    /// whole value (`8080.0` → `8080`), any other number as a Double.
     static func conform(_ value: JSONValue, to example: JSONValue, key: String) throws -> JSONValue {
         switch (example, value) {
-        case (.bool, .bool), (.int, .int), (.double, .double), (.string, .string): return value
-        case (.double, .int(let i)): return .double(Double(i))
+        case (.bool, .bool), (.string, .string): return value
+        case (.number(let slot), .number(let given)) where slot.wholeValue != nil:
+            if let whole = given.wholeValue { return .int(whole) }
+        case (.number, .number(let given)):
+            guard let double = given.double.flatMap(JSONValue.double) else {
+                throw ConfigurationError(key: key, message: "must be a number within ±1.8e308 (got \(given.text))")
+            }
+            return double
         case (.array(let items), .array(let given)):
             guard let first = items.first else { return value }
             return .array(try given.enumerated().map { try conform($1, to: first, key: "\(key)[\($0)]") })
-        default:
-            let expected = example.typeName == "number" ? "a number" : "a \(example.typeName)"
-            throw ConfigurationError(key: key, message: "must be \(expected), got \(value.typeName)")
+        default: break
         }
+        let expected = example.typeName == "number" ? "a number" : "a \(example.typeName)"
+        throw ConfigurationError(key: key, message: "must be \(expected), got \(value.typeName)")
     }
 
     /// Sets one leaf from text (environment or flag), parsed to the leaf's type.
@@ -190,12 +199,12 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
         }
         switch example {
         case .string: return .string(text)
-        case .int:
+        case .number(let slot) where slot.wholeValue != nil:
             guard let i = Int(trimmed) else { throw fail("an integer") }
             return .int(i)
-        case .double:
-            guard let d = Double(trimmed), d.isFinite else { throw fail("a number") }
-            return .double(d)
+        case .number:
+            guard let d = Double(trimmed).flatMap(JSONValue.double) else { throw fail("a number") }
+            return d
         case .bool:
             switch trimmed.lowercased() {
             case "true", "1", "yes", "on": return .bool(true)

@@ -1,3 +1,5 @@
+import JSON
+
 /// A tensor of 32-bit floats, row-major, as stored in a safetensors file.
 public struct Tensor: Sendable, Equatable {
     public let shape: [Int]
@@ -35,12 +37,10 @@ public enum SafeTensorsFile {
     /// metadata keys sorted, the header padded with spaces to a multiple of 8 bytes.
     public static func encode(tensors: [String: Tensor], metadata: [String: String]) throws -> [UInt8] {
         let names = tensors.keys.sorted(by: byteOrder)
-        var entries: [String] = []
+        var entries: [JSONObject.Member] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted(by: byteOrder).map { key in
-                jsonQuoted(key) + ":" + jsonQuoted(metadata[key] ?? "")
-            }
-            entries.append(jsonQuoted(metadataKey) + ":{" + pairs.joined(separator: ",") + "}")
+            let pairs = metadata.keys.sorted(by: byteOrder).map { key in (key, JSONValue.string(metadata[key] ?? "")) }
+            entries.append((metadataKey, .object(JSONObject(pairs))))
         }
         var ordered: [Tensor] = []
         var offset = 0
@@ -58,13 +58,15 @@ public enum SafeTensorsFile {
                     message: "tensor \"\(name)\": shape \(tensor.shape) needs \(elementCount(tensor.shape).map(String.init) ?? "too many") values, but it has \(tensor.values.count)")
             }
             let end = offset + count * 4
-            let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append(
-                jsonQuoted(name) + ":{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            let fields: [JSONObject.Member] = [
+                ("dtype", .string("F32")), ("shape", .array(tensor.shape.map(JSONValue.int))),
+                ("data_offsets", .array([.int(offset), .int(end)])),
+            ]
+            entries.append((name, .object(JSONObject(fields))))
             ordered.append(tensor)
             offset = end
         }
-        var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
+        var header = JSONValue.object(JSONObject(entries)).serialized
         header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
 
         var bytes: [UInt8] = []
@@ -108,7 +110,7 @@ public enum SafeTensorsFile {
         }
         let json: JSONValue
         do {
-            json = try JSONParser.parse(headerBytes)
+            json = try JSONValue.parse(headerBytes)
         } catch let error as JSONParseError {
             throw SafeTensorsError(message: "the header is not valid JSON: \(error.message) at byte \(error.offset)")
         }
@@ -118,8 +120,7 @@ public enum SafeTensorsFile {
 
         let dataStart = 8 + headerLength
         let dataLength = bytes.count - dataStart
-        var seen = Set<String>()
-        for (name, _) in members where !seen.insert(name).inserted {
+        if let name = members.firstRepeatedKey {
             throw SafeTensorsError(message: "\"\(name)\" appears twice in the header")
         }
         var metadata: [String: String] = [:]
@@ -188,7 +189,7 @@ public enum SafeTensorsFile {
         }
         func integers(_ key: String, _ array: [JSONValue]) throws -> [Int] {
             try array.enumerated().map { index, element in
-                guard case .number(_, let integer?) = element, integer >= 0 else {
+                guard case .number(let number) = element, let integer = number.integer, integer >= 0 else {
                     throw failure("\(key)[\(index)] is \(element.kindDescription), expected a non-negative integer")
                 }
                 return integer

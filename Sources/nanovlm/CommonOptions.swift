@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSON
 import NanoVLM
 import NanoVLMService
 
@@ -45,7 +46,5 @@ func printError(_ text: String) {
 
 /// Pretty, stable JSON for terminal output.
 func jsonText<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
+    String(decoding: try JSONCoding.encoder(prettyPrinted: true).encode(value), as: UTF8.self)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import XCTest
 
 @testable import NanoVLMService
@@ -23,7 +24,7 @@ final class ConfigurationFileTests: XCTestCase {
         }
         let data = try XCTUnwrap(FileManager.default.contents(atPath: Self.path.path), "missing \(Self.path.path)")
         // Same values with the same JSON types, and nothing missing or extra.
-        XCTAssertEqual(try JSONValue.parse(data), try JSONValue.parse(try Self.defaultsText()))
+        XCTAssertEqual(try JSONValue.parse([UInt8](data)), try JSONValue.parse([UInt8](try Self.defaultsText())))
         let loaded = try AppConfiguration.load(path: Self.path.path, environment: [:])
         XCTAssertEqual(loaded, AppConfiguration())
     }

@@ -1,14 +1,43 @@
 import Foundation
+import JSON
 import XCTest
 
 @testable import NanoVLMService
 
-/// The hand-written search bodies must be byte-for-byte what JSONEncoder writes.
+/// The hand-written search bodies must be byte-for-byte what the service's JSONEncoder
+/// writes for the Encodable bodies they stand in for.
 final class JSONWriterTests: XCTestCase {
     func encoded<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try JSONCoding.encoder().encode(value), as: UTF8.self)
+    }
+
+    /// Text that is awkward to escape: quotes, backslashes, slashes, every control
+    /// character, non-ASCII (combining marks, emoji, U+2028, a byte-order mark, DEL).
+    static let awkwardTexts: [String] = [
+        "", "pink circle top", "quote \" backslash \\ slash / tab \t newline \n bell \u{07} é ✓ 🟣",
+        String((0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) }), "\u{7F}\u{85}\u{2028}\u{2029}\u{FEFF}e\u{301}",
+        "</script>", #"{"json": "inside"}"#, String(repeating: "long ", count: 200),
+    ]
+
+    /// Floats whose shortest form is awkward: tiny, huge, negative zero, exponents, ties.
+    static let awkwardFloats: [Float] = [
+        1e-7, 0.1, 0.2, 1.0 / 3, -0.0, 0, 1, -1, 100, 1e7, 16_777_216, 1.5e17, 123_456_792, 0.000123,
+        .leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 3.4e38,
+        Float(bitPattern: 0x3F7F_FFFF), 0.9810099, 1.0124012e-05,
+    ]
+
+    func awkwardHits(explained: Bool) -> [SearchHit] {
+        Self.awkwardFloats.enumerated().map { i, f in
+            let text = Self.awkwardTexts[i % Self.awkwardTexts.count]
+            return SearchHit(
+                rank: i + 1, id: i == 0 ? Int.max : i * 31, caption: text, score: f, probability: -f,
+                imageURL: i % 2 == 0 ? nil : "/v1/images/\(i).png?q=\(text)",
+                explanation: explained
+                    ? Explanation(
+                        words: i % 3 == 0 ? [] : [.init(word: text, contribution: f), .init(word: "top-left", contribution: -f / 3)],
+                        bias: f / 7)
+                    : nil)
+        }
     }
 
     func fast(_ value: FastJSON) -> String {
@@ -48,6 +77,31 @@ final class JSONWriterTests: XCTestCase {
         let batch = BatchSearchResponse(
             k: 3, queries: [.init(query: "red", results: hits()), .init(query: "blue \"square\"", results: [])])
         XCTAssertEqual(fast(batch), try encoded(batch))
+    }
+
+    func testAwkwardTextFloatsAndKMatchJSONEncoder() throws {
+        for explained in [false, true] {
+            let hits = awkwardHits(explained: explained)
+            for text in Self.awkwardTexts {
+                for k in [0, 1, 243, 1 << 40, Int.max] {
+                    let text = SearchResponse(query: text, k: k, results: hits)
+                    XCTAssertEqual(fast(text), try encoded(text))
+                }
+                let image = SearchResponse(query: ImageQuery(bytes: Int.max, candidates: [text, "", text]), k: 3, results: hits)
+                XCTAssertEqual(fast(image), try encoded(image))
+            }
+            let batch = BatchSearchResponse(
+                k: Int.max, queries: Self.awkwardTexts.map { .init(query: $0, results: hits) })
+            XCTAssertEqual(fast(batch), try encoded(batch))
+        }
+        // Every float on its own, in each place a float is written.
+        for f in Self.awkwardFloats {
+            let hit = SearchHit(
+                rank: 1, id: 0, caption: "c", score: f, probability: f, imageURL: nil,
+                explanation: Explanation(words: [.init(word: "w", contribution: f)], bias: f))
+            let response = SearchResponse(query: "q", k: 1, results: [hit])
+            XCTAssertEqual(fast(response), try encoded(response), "\(f)")
+        }
     }
 
     func testJSONResponseUsesTheFastPathForSearchBodies() throws {

@@ -70,12 +70,13 @@ final class SafeTensorsTests: XCTestCase {
 
     func testHeaderNotUTF8OrNotJSONOrNotAnObject() {
         assertDecodeError(file(headerBytes: [0x7B, 0xFF, 0xFE, 0x7D]), mentions: ["UTF-8"])
-        assertDecodeError(file(header: #"{"a": {"dtype": "F32",}"#), mentions: ["not valid JSON", "byte"])
-        assertDecodeError(file(header: #"{"a": 1} trailing"#), mentions: ["not valid JSON"])
-        assertDecodeError(file(header: ""), mentions: ["not valid JSON"])
+        // What the parser refuses, and its messages, are JSONTests' concern; here, that the
+        // message and its position reach the reader.
+        assertDecodeError(
+            file(header: #"{"a": {"dtype": "F32",}"#),
+            mentions: ["the header is not valid JSON: expected a quoted key at byte 22"])
         assertDecodeError(file(header: "[1, 2]"), mentions: ["an array", "expected a JSON object"])
         assertDecodeError(file(header: #"{"a": {}, "a": {}}"#), mentions: ["\"a\"", "twice"])
-        assertDecodeError(file(header: String(repeating: "[", count: 10_000)), mentions: ["deeper"])
     }
 
     func testEntryNotAnObject() {

@@ -1,3 +1,5 @@
+import JSON
+
 /// An error that carries its HTTP status. Handlers throw it; the router turns it
 /// into the JSON error body of docs/API.md: `{"error": {"code": "...", "message": "..."}}`.
 public struct HTTPError: Error, Sendable, CustomStringConvertible {
@@ -26,12 +28,14 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
 
     /// The JSON error response.
     public var response: HTTPResponse {
-        var body = "{\"error\":{\"code\":"
-        JSONText.appendString(code, to: &body)
-        body += ",\"message\":"
-        JSONText.appendString(message, to: &body)
-        body += "}}"
-        var response = HTTPResponse.json([UInt8](body.utf8), status: status)
+        // U+2028 and U+2029 escaped too: the message may quote the request, and the body
+        // may end up in a JavaScript string literal, where older parsers refuse them raw.
+        var body = Array(#"{"error":{"code":"#.utf8)
+        JSONString.append(code, to: &body, escapingLineSeparators: true)
+        body += Array(#","message":"#.utf8)
+        JSONString.append(message, to: &body, escapingLineSeparators: true)
+        body += Array("}}".utf8)
+        var response = HTTPResponse.json(body, status: status)
         response.headers.append(contentsOf: headers)
         return response
     }
@@ -52,31 +56,4 @@ extension HTTPError {
 
     static let internalError = HTTPError(
         500, code: "internal_error", message: "The server failed to handle the request.")
-}
-
-/// Minimal JSON writing for the few bodies the HTTP layer builds itself.
-enum JSONText {
-    /// Appends `value` as a quoted JSON string (RFC 8259 escaping).
-    static func appendString(_ value: String, to output: inout String) {
-        output.append("\"")
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output.append("\\\"")
-            case "\\": output.append("\\\\")
-            case "\n": output.append("\\n")
-            case "\r": output.append("\\r")
-            case "\t": output.append("\\t")
-            case "\u{08}": output.append("\\b")
-            case "\u{0C}": output.append("\\f")
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    output.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output.append("\"")
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A complete response: status, headers in order, and the body bytes.
 /// `Content-Length` is added by the server; do not set it here.
@@ -29,11 +30,10 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: jsonHeaders, body: body)
     }
 
-    /// `value` encoded with `JSONEncoder` (slashes unescaped, so URLs read naturally).
+    /// `value` encoded with `JSONEncoder` (slashes unescaped, so URLs read naturally; keys
+    /// in the type's own order).
     public static func json<T: Encodable>(_ value: T, status: Int = 200) throws -> HTTPResponse {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        let data = try encoder.encode(value)
+        let data = try JSONCoding.encoder(sortedKeys: false).encode(value)
         return json([UInt8](data), status: status)
     }
 

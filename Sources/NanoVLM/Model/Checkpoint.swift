@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import SafeTensors
 import Datasets
 
@@ -41,8 +42,9 @@ public struct Checkpoint: Sendable {
 
     /// The file's bytes.
     public func encode() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        // Slashes escaped (`\/`), as checkpoints have always been written, so the same model
+        // writes the same bytes and digest.
+        let encoder = JSONCoding.encoder(escapingSlashes: true)
         func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
         var metadata = [
             Key.format: "pt", Key.model: try json(model.config), Key.dataset: dataset.name,

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import JSON
 import Logging
 import NanoTensor
 
@@ -103,8 +104,8 @@ public final class ServiceAPI: Sendable {
     }
 }
 
-/// JSON responses with the service's encoder settings: keys sorted so bodies are stable
-/// (readable diffs, cacheable), slashes unescaped so URLs read naturally.
+/// JSON responses with the project's encoder settings (`JSONCoding`): keys sorted so bodies
+/// are stable (readable diffs, cacheable), slashes unescaped so URLs read naturally.
 enum JSON {
     static func response<T: Encodable>(_ value: T, status: Int = 200) throws -> HTTPResponse {
         if let fast = value as? FastJSON {
@@ -112,8 +113,6 @@ enum JSON {
             fast.write(to: &writer)
             return HTTPResponse.json(writer.bytes, status: status)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return HTTPResponse.json([UInt8](try encoder.encode(value)), status: status)
+        return HTTPResponse.json([UInt8](try JSONCoding.encoder().encode(value)), status: status)
     }
 }

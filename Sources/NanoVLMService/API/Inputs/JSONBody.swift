@@ -1,11 +1,11 @@
-import Foundation
 import HTTPServer
+import JSON
 
 /// A strict JSON object body: `Content-Type: application/json`, well-formed, an object,
 /// no fields beyond `allowed`, every field of the type asked for. Each refusal names the
-/// field.
+/// field. A repeated field is read from its first occurrence.
 struct JSONBody {
-    let fields: [String: JSONValue]
+    let fields: JSONObject
 
     init(_ request: HTTPRequest, allowed: [String]) throws {
         guard let type = request.contentType else {
@@ -16,9 +16,9 @@ struct JSONBody {
         }
         let value: JSONValue
         do {
-            value = try JSONValue.parse(Data(request.body))
-        } catch let error as JSONValueError {
-            throw APIError.badRequest("malformed_json", "The body is not valid JSON (\(error.message)).")
+            value = try JSONValue.parse(request.body)
+        } catch let error as JSONParseError {
+            throw APIError.badRequest("malformed_json", "The body is not valid JSON (malformed JSON: \(error)).")
         }
         guard case .object(let fields) = value else {
             throw APIError.badRequest("invalid_body", "The body must be a JSON object, got \(value.typeName).")
@@ -51,8 +51,10 @@ struct JSONBody {
 
     func int(_ name: String) throws -> Int? {
         guard let value = fields[name] else { return nil }
-        guard case .int(let number) = value else { throw Self.typeError(name, expected: "an integer", got: value) }
-        return number
+        guard case .number(let number) = value, let whole = number.wholeValue else {
+            throw Self.typeError(name, expected: "an integer", got: value)
+        }
+        return whole
     }
 
     /// A non-empty array of strings with at most `limit` entries.

@@ -1,7 +1,10 @@
+import JSON
+
 /// Writes JSON straight into bytes, for the response shapes on the hot path (search
-/// results), where `JSONEncoder` costs more than the model. Keys are written in sorted
-/// order, so the output is byte-for-byte what `JSONEncoder` with `.sortedKeys` and
-/// `.withoutEscapingSlashes` writes.
+/// results), where `JSONEncoder` costs more than the model. The shapes are the Encodable
+/// bodies of SearchBodies.swift; keys are written in sorted order, so the output is
+/// byte-for-byte what `JSONCoding.encoder()` writes for them (JSONWriterTests holds the two
+/// together).
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
 
@@ -17,34 +20,7 @@ struct JSONWriter {
         raw("\":")
     }
 
-    mutating func string(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        let utf8 = text.utf8
-        // Captions and URLs need no escaping: copy them whole.
-        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            bytes.append(contentsOf: utf8)
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): raw("\\\"")
-            case UInt8(ascii: "\\"): raw("\\\\")
-            case 0x0A: raw("\\n")
-            case 0x0D: raw("\\r")
-            case 0x09: raw("\\t")
-            case 0x08: raw("\\b")
-            case 0x0C: raw("\\f")
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                raw("\\u00")
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0xF)])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
+    mutating func string(_ text: String) { JSONString.append(text, to: &bytes) }
 
     mutating func int(_ value: Int) { bytes.append(contentsOf: String(value).utf8) }
 

@@ -1,30 +1,18 @@
-/// The little JSON that a safetensors header needs: parsed strictly (RFC 8259), objects
-/// keep their key order and duplicates are reported, integers are kept exact.
-enum JSONValue {
-    case object([(key: String, value: JSONValue)])
-    case array([JSONValue])
-    case string(String)
-    /// The literal's text; `integer` is set when it is a whole number that fits in Int.
-    case number(text: String, integer: Int?)
-    case bool(Bool)
-    case null
+/// Why a document is not JSON, and where: `offset` is the byte the parser stopped at.
+public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A phrase such as "the JSON ends inside an object".
+    public let message: String
+    public let offset: Int
 
-    /// "an object", "a string", ... for error messages.
-    var kindDescription: String {
-        switch self {
-        case .object: return "an object"
-        case .array: return "an array"
-        case .string: return "a string"
-        case .number(let text, _): return "the number \(text)"
-        case .bool(let value): return "\(value)"
-        case .null: return "null"
-        }
-    }
+    public var description: String { "\(message) at byte \(offset)" }
 }
 
-struct JSONParseError: Error {
-    let message: String
-    let offset: Int
+extension JSONValue {
+    /// Parses one JSON document (RFC 8259, nothing more lenient), with surrounding
+    /// whitespace. Nesting deeper than `JSONParser.maximumDepth` is refused.
+    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        try JSONParser.parse(bytes)
+    }
 }
 
 /// A recursive-descent parser over UTF-8 bytes.
@@ -32,7 +20,7 @@ struct JSONParser {
     private let bytes: [UInt8]
     private var position = 0
     private var depth = 0
-    private static let maximumDepth = 64
+    static let maximumDepth = 64
 
     static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         var parser = JSONParser(bytes: bytes)
@@ -85,11 +73,11 @@ struct JSONParser {
         try nest()
         defer { depth -= 1 }
         position += 1
-        var members: [(key: String, value: JSONValue)] = []
+        var members: [JSONObject.Member] = []
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
-            return .object(members)
+            return .object(JSONObject(members))
         }
         while true {
             skipWhitespace()
@@ -108,7 +96,7 @@ struct JSONParser {
                 position += 1
             } else if bytes[position] == UInt8(ascii: "}") {
                 position += 1
-                return .object(members)
+                return .object(JSONObject(members))
             } else {
                 throw error("expected ',' or '}' in an object")
             }
@@ -151,16 +139,13 @@ struct JSONParser {
         guard integerDigits == 1 || bytes[integerStart] != UInt8(ascii: "0") else {
             throw error("numbers may not have leading zeros")
         }
-        var isInteger = true
         if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
-            isInteger = false
             position += 1
             let fractionStart = position
             while position < bytes.count, isDigit(bytes[position]) { position += 1 }
             guard position > fractionStart else { throw error("a number needs digits after '.'") }
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
-            isInteger = false
             position += 1
             if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
                 position += 1
@@ -170,12 +155,13 @@ struct JSONParser {
             guard position > exponentStart else { throw error("a number needs digits in its exponent") }
         }
         let text = String(decoding: bytes[start..<position], as: UTF8.self)
-        return .number(text: text, integer: isInteger ? Int(text) : nil)
+        return .number(JSONNumber(validLiteral: text))
     }
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     private mutating func parseString() throws -> String {
+        let start = position
         position += 1  // the opening quote
         var utf8: [UInt8] = []
         while true {
@@ -184,8 +170,10 @@ struct JSONParser {
             position += 1
             switch byte {
             case UInt8(ascii: "\""):
-                // Validated here: the header as a whole was already checked to be UTF-8.
-                return String(decoding: utf8, as: UTF8.self)
+                guard let text = String(validating: utf8, as: UTF8.self) else {
+                    throw JSONParseError(message: "a string is not valid UTF-8", offset: start)
+                }
+                return text
             case UInt8(ascii: "\\"):
                 guard position < bytes.count else { throw error("the JSON ends inside a string") }
                 let escape = bytes[position]
@@ -242,23 +230,3 @@ struct JSONParser {
     }
 }
 
-/// `text` as a JSON string literal (quotes included).
-func jsonQuoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\u{08}": out += "\\b"
-        case "\u{0C}": out += "\\f"
-        case "\u{00}"..."\u{1F}":
-            let hex = String(scalar.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}
