@@ -52,23 +52,30 @@ let package = Package(
             name: "nanovlm-bench", dependencies: ["NanoVLM", "NanoTensor", "ShapesData", "ImageIO"]),
 
         .testTarget(name: "NanoTensorTests", dependencies: ["NanoTensor"]),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["safetensors_interop.py"]),
+        // What several test targets share: the python3 runner, the raw-socket HTTP client,
+        // seeded test data and temporary files.
+        .target(name: "TestSupport", dependencies: ["NanoTensor"], path: "Tests/TestSupport"),
+        .testTarget(
+            name: "SafeTensorsTests", dependencies: ["SafeTensors", "NanoTensor", "TestSupport"],
+            exclude: ["safetensors_interop.py"]),
         .target(name: "GradientChecking", dependencies: ["NanoTensor"], path: "Tests/GradientChecking"),
-        .testTarget(name: "NanoNNTests", dependencies: ["NanoNN", "NanoTensor", "GradientChecking"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], exclude: ["png_fixtures.py"]),
+        .testTarget(name: "NanoNNTests", dependencies: ["NanoNN", "NanoTensor", "GradientChecking", "TestSupport"]),
+        .testTarget(
+            name: "ImageIOTests", dependencies: ["ImageIO", "NanoTensor", "TestSupport"], exclude: ["png_fixtures.py"]),
         .testTarget(name: "ShapesDataTests", dependencies: ["ShapesData", "ImageIO"]),
         .testTarget(
             name: "NanoVLMTests",
-            dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "ShapesData", "SafeTensors", "GradientChecking"],
+            dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "ShapesData", "SafeTensors", "GradientChecking", "TestSupport"],
             exclude: ["reference_forward.py"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "CommandLineTests"),
         .testTarget(
             name: "NanoVLMServiceTests",
             dependencies: ["NanoVLMService", "HTTPServer", "NanoVLM", "ShapesData", "ImageIO"]),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["ImageIO", "ShapesData"], exclude: ["validate_responses.py"]),
-        .testTarget(name: "DocsTests", dependencies: ["NanoVLMService"]),
+            name: "EndToEndTests", dependencies: ["ImageIO", "ShapesData", "TestSupport"],
+            exclude: ["validate_responses.py"]),
+        .testTarget(name: "DocsTests", dependencies: ["NanoVLMService", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
