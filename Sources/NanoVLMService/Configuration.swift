@@ -120,11 +120,6 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
         try JSONValue.parse(try JSONEncoder().encode(AppConfiguration()))
     }
 
-    /// Every leaf setting path, e.g. "server.port".
-    public static func settingPaths() -> [String] {
-        (try? defaultTree()).map { leaves(of: $0, path: "") } ?? []
-    }
-
     static func leaves(of value: JSONValue, path: String) -> [String] {
         guard case .object(let o) = value else { return [path] }
         return o.keys.sorted().flatMap { leaves(of: o[$0] ?? .null, path: path.isEmpty ? $0 : "\(path).\($0)") }

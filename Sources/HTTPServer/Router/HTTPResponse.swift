@@ -29,14 +29,6 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: jsonHeaders, body: body)
     }
 
-    /// `value` encoded with `JSONEncoder` (slashes unescaped, so URLs read naturally).
-    public static func json<T: Encodable>(_ value: T, status: Int = 200) throws -> HTTPResponse {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        return json([UInt8](data), status: status)
-    }
-
     /// A text body, UTF-8 encoded.
     public static func text(
         _ text: String, contentType: String = "text/plain; charset=utf-8", status: Int = 200
