@@ -61,23 +61,30 @@ let package = Package(
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "NanoTensorTests", dependencies: ["NanoTensor"]),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["safetensors_interop.py"]),
+        // What several test targets share: the python3 runner, the raw-socket HTTP client,
+        // seeded test data and temporary files.
+        .target(name: "TestSupport", dependencies: ["NanoTensor"], path: "Tests/TestSupport"),
+        .testTarget(
+            name: "SafeTensorsTests", dependencies: ["SafeTensors", "NanoTensor", "TestSupport"],
+            exclude: ["safetensors_interop.py"]),
         .target(name: "GradientChecking", dependencies: ["NanoTensor"], path: "Tests/GradientChecking"),
-        .testTarget(name: "NanoNNTests", dependencies: ["NanoNN", "NanoTensor", "GradientChecking"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], exclude: ["png_fixtures.py"]),
-        .testTarget(name: "ShapesDataTests", dependencies: ["Datasets", "ImageIO"]),
+        .testTarget(name: "NanoNNTests", dependencies: ["NanoNN", "NanoTensor", "GradientChecking", "TestSupport"]),
+        .testTarget(
+            name: "ImageIOTests", dependencies: ["ImageIO", "NanoTensor", "TestSupport"], exclude: ["png_fixtures.py"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO"]),
         .testTarget(
             name: "NanoVLMTests",
-            dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "Datasets", "SafeTensors", "GradientChecking"],
+            dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "Datasets", "SafeTensors", "GradientChecking", "TestSupport"],
             exclude: ["reference_forward.py"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "CommandLineTests"),
         .testTarget(
             name: "NanoVLMServiceTests",
             dependencies: ["NanoVLMService", "HTTPServer", "NanoVLM", "Datasets", "ImageIO", "JSON"]),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["ImageIO", "Datasets"], exclude: ["validate_responses.py"]),
-        .testTarget(name: "DocsTests", dependencies: ["NanoVLMService"]),
+            name: "EndToEndTests", dependencies: ["ImageIO", "Datasets", "TestSupport"],
+            exclude: ["validate_responses.py"]),
+        .testTarget(name: "DocsTests", dependencies: ["NanoVLMService", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

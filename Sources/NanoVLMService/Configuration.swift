@@ -120,11 +120,6 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
         try JSONValue.parse([UInt8](try JSONCoding.encoder().encode(AppConfiguration())))
     }
 
-    /// Every leaf setting path, e.g. "server.port".
-    public static func settingPaths() -> [String] {
-        (try? defaultTree()).map { leaves(of: $0, path: "") } ?? []
-    }
-
     static func leaves(of value: JSONValue, path: String) -> [String] {
         guard case .object(let o) = value else { return [path] }
         return o.keys.sorted().flatMap { leaves(of: o[$0] ?? .null, path: path.isEmpty ? $0 : "\(path).\($0)") }

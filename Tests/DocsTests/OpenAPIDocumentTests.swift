@@ -1,5 +1,6 @@
 import Foundation
 import NanoVLMService
+import TestSupport
 import XCTest
 
 /// Every method and path of the docs/API.md table, and nothing else but HEAD (below).
@@ -215,16 +216,16 @@ final class OpenAPIDocumentTests: XCTestCase {
 
     /// The reference validator (PyPI `openapi-spec-validator`) accepts the document.
     func testTheReferenceValidatorAcceptsTheDocument() throws {
-        guard try requirePythonModule("openapi_spec_validator", package: "openapi-spec-validator") else { return }
+        try requirePython(modules: ["openapi_spec_validator"], install: "pip install openapi-spec-validator")
         let result = try runPython(["-m", "openapi_spec_validator", openAPIFile.path])
-        XCTAssertEqual(result.status, 0, result.output)
-        XCTAssertTrue(result.output.contains("OK"), result.output)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        XCTAssertTrue(result.output.contains("OK"), result.transcript)
     }
 
     /// The documented example bodies validate against the document's schemas, and bodies
     /// that break the contract do not (with the OpenAPI 3.0 dialect of JSON Schema).
     func testSpecExamplesMatchTheSchemas() throws {
-        guard try requirePythonModule("openapi_schema_validator", package: "openapi-spec-validator") else { return }
+        try requirePython(modules: ["openapi_schema_validator"], install: "pip install openapi-spec-validator")
         let rank = #"{"r1": 1.0, "r5": 1.0, "mean_rank": 1.0}"#
         let direction = #"{"image_to_text": \#(rank), "text_to_image": \#(rank)}"#
         let evaluation = #"""
@@ -322,6 +323,6 @@ final class OpenAPIDocumentTests: XCTestCase {
             sys.exit(1 if failures else 0)
             """
         let run = try runPython(["-c", script, document.path, instances.path])
-        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertEqual(run.status, 0, run.transcript)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NanoVLMService
+import TestSupport
 import XCTest
 
 /// Matches of `pattern` in `text`: for each match, the captured groups (or the whole match).

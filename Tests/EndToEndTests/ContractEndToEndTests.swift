@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
 import Datasets
+import TestSupport
 import XCTest
 
 /// Real answers of every endpoint, successes and errors, validated against the response
@@ -174,16 +175,8 @@ final class ContractEndToEndTests: XCTestCase {
         let responses = directory.appendingPathComponent("responses.jsonl")
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: responses)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("validate_responses.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, document.path, responses.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, output)
-        XCTAssertTrue(output.contains("\(recorded.count) responses checked, 0 mismatches"), output)
+        let run = try runPython([script.path, document.path, responses.path])
+        XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertTrue(run.output.contains("\(recorded.count) responses checked, 0 mismatches"), run.transcript)
     }
 }

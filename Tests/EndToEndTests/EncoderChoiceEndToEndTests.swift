@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The serve path with the alternative encoders: a server trains a small vit+attention

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// One trained model per test run: the first server trains it (the slow part, about 20 s

@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
 import Datasets
+import TestSupport
 import XCTest
 
 /// Image → text, classification and image embeddings over HTTP, and every bad upload.
@@ -127,12 +128,12 @@ final class ImageEndToEndTests: XCTestCase {
 
     func testBodiesOverTheLimitGet413BeforeTheyAreSent() throws {
         let port = client.port
-        let fd = try RawHTTP.connect(port: port)
-        defer { close(fd) }
+        let connection = try RawConnection(port: port, timeoutSeconds: RawHTTP.timeoutSeconds)
+        defer { connection.close() }
         let length = Fixture.maxBodyBytes + 1
-        RawHTTP.send(
-            fd, RawHTTP.head("POST", "/v1/search/captions", headers: [("Content-Type", "image/png")], bodyLength: length))
-        let reply = try RawHTTP.readReply(fd)  // answered without a byte of the body
+        try? connection.send(
+            RawHTTP.head("POST", "/v1/search/captions", headers: [("Content-Type", "image/png")], bodyLength: length))
+        let reply = try connection.readUntilClosed()  // answered without a byte of the body
         XCTAssertEqual(reply.status, 413)
         XCTAssertEqual(reply.errorCode, "payload_too_large")
 

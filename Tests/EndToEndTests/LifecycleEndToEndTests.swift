@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -73,10 +74,9 @@ final class LifecycleEndToEndTests: XCTestCase {
         XCTAssertEqual(try RawHTTP.request(port: server.port, "POST", "/v1/admin/reload").status, 404)
 
         let body = Array(#"{"q": "pink circle top", "k": 3}"#.utf8)
-        let fd = try RawHTTP.connect(port: server.port)
-        defer { close(fd) }
-        RawHTTP.send(
-            fd,
+        let connection = try RawConnection(port: server.port, timeoutSeconds: RawHTTP.timeoutSeconds)
+        defer { connection.close() }
+        try? connection.send(
             RawHTTP.head("POST", "/v1/search/images", headers: [("Content-Type", "application/json")], bodyLength: body.count)
                 + body.prefix(10))
         usleep(300_000)
@@ -84,8 +84,8 @@ final class LifecycleEndToEndTests: XCTestCase {
         usleep(500_000)
         XCTAssertTrue(server.process.isRunning, "waits for the request in flight")
         XCTAssertThrowsError(try RawHTTP.request(port: server.port, "GET", "/healthz"), "stopped accepting")
-        RawHTTP.send(fd, Array(body.dropFirst(10)))
-        let reply = try RawHTTP.readReply(fd)
+        try? connection.send(Array(body.dropFirst(10)))
+        let reply = try connection.readUntilClosed()
         XCTAssertEqual(reply.status, 200, reply.text)
         XCTAssertEqual(((try reply.object()["results"] as? [[String: Any]])?.first)?["caption"] as? String, "pink circle top")
         XCTAssertEqual(server.waitForExit(timeout: 20), 0)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Text → image over HTTP: GET, POST, batch, explain, and every way a query can be wrong.

@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
 import Datasets
+import TestSupport
 import XCTest
 
 /// The gallery, model description, live evaluation, metrics, documents, and the HTTP
@@ -190,14 +191,14 @@ final class ServiceEndToEndTests: XCTestCase {
 
     func testKeepsServingAfterGarbageAndAbruptDisconnects() throws {
         for junk in ["GARBAGE\r\n\r\n", "GET /healthz HTTP/1.1\r\nHost", "POST /v1/classify HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc"] {
-            let fd = try RawHTTP.connect(port: client.port)
-            RawHTTP.send(fd, Array(junk.utf8))
-            close(fd)
+            let connection = try RawConnection(port: client.port, timeoutSeconds: RawHTTP.timeoutSeconds)
+            try? connection.send(Array(junk.utf8))
+            connection.close()
         }
-        let fd = try RawHTTP.connect(port: client.port, timeoutSeconds: 10)
-        RawHTTP.send(fd, Array("BOGUS\r\n\r\n".utf8))
-        _ = try? RawHTTP.readReply(fd)
-        close(fd)
+        let connection = try RawConnection(port: client.port, timeoutSeconds: 10)
+        try? connection.send(Array("BOGUS\r\n\r\n".utf8))
+        _ = try? connection.readUntilClosed()
+        connection.close()
         XCTAssertEqual(try client.get("/healthz").status, 200)
         XCTAssertEqual(try client.get("/v1/search/images?q=red").status, 200)
     }

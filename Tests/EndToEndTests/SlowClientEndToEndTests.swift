@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -14,19 +15,19 @@ final class SlowClientEndToEndTests: XCTestCase {
 
         // 64 connections that send a request a few bytes at a time and never finish it.
         let head = Array("POST /v1/search/captions HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nX-Slow: ".utf8)
-        var slow: [Int32] = []
-        defer { slow.forEach { close($0) } }
+        var slow: [RawConnection] = []
+        defer { slow.forEach { $0.close() } }
         for _ in 0..<64 {
-            let fd = try RawHTTP.connect(port: port, timeoutSeconds: 5)
-            RawHTTP.send(fd, Array(head.prefix(8)))
-            slow.append(fd)
+            let connection = try RawConnection(port: port, timeoutSeconds: 5)
+            try? connection.send(Array(head.prefix(8)))
+            slow.append(connection)
         }
         let stop = Stopper()
         let trickling = slow
         let trickle = Thread {
             var offset = 8
             while !stop.isSet {
-                for fd in trickling { RawHTTP.send(fd, [offset < head.count ? head[offset] : UInt8(ascii: "a")]) }
+                for connection in trickling { try? connection.send([offset < head.count ? head[offset] : UInt8(ascii: "a")]) }
                 offset += 1
                 usleep(200_000)
             }
@@ -36,14 +37,13 @@ final class SlowClientEndToEndTests: XCTestCase {
 
         // Uploads that announce 512 KiB, send 64 KiB, then reset the connection.
         for _ in 0..<16 {
-            let fd = try RawHTTP.connect(port: port, timeoutSeconds: 5)
-            RawHTTP.send(
-                fd,
+            let upload = try RawConnection(port: port, timeoutSeconds: 5)
+            try? upload.send(
                 RawHTTP.head("POST", "/v1/classify", headers: [("Content-Type", "image/png")], bodyLength: 512 * 1024)
                     + PNGs.canonical(3) + [UInt8](repeating: 0, count: 64 * 1024))
             var reset = linger(l_onoff: 1, l_linger: 0)
-            setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
-            close(fd)
+            setsockopt(upload.fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
+            upload.close()
         }
 
         // Everyone else is answered promptly meanwhile.

@@ -54,15 +54,6 @@ public func checkGradient(
     XCTAssertLessThanOrEqual(worst, tolerance, "\(name): analytic gradient disagrees with finite differences", file: file, line: line)
 }
 
-public func randomValues(_ count: Int, seed: UInt64, scale: Double = 1, avoidingZero: Bool = false) -> [Float] {
-    var rng = SeededRandom(seed: seed)
-    return (0..<count).map { _ in
-        var v = rng.uniform(-scale, scale)
-        if avoidingZero && abs(v) < 0.1 * scale { v += v < 0 ? -0.1 * scale : 0.1 * scale }
-        return Float(v)
-    }
-}
-
 /// Σ output · weights in double precision: a scalar loss whose gradient w.r.t. output is `weights`.
 public func weightedSum(_ output: UnsafePointer<Float>, _ weights: [Float]) -> Double {
     var s: Double = 0

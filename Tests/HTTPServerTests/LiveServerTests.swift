@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import HTTPServer
@@ -70,8 +71,7 @@ final class LiveServerTests: XCTestCase {
 
     func testPostEchoesOneMebibyte() throws {
         let server = try startServer()
-        var generator = SystemRandomNumberGenerator()
-        let body = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let body = randomBytes(1 << 20, seed: 1)
         let response = try rawRequest(
             port: server.port,
             "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\n\r\n",
@@ -306,7 +306,7 @@ final class LiveServerTests: XCTestCase {
         usleep(200_000)
         // While draining, new connections are refused at once.
         XCTAssertThrowsError(try RawConnection(port: port)) { error in
-            XCTAssertEqual((error as? SocketError)?.code, ECONNREFUSED)
+            XCTAssertEqual((error as? HTTPFailure)?.code, ECONNREFUSED)
         }
         let response = try slow.readResponse()
         XCTAssertEqual(response.status, 200)

@@ -126,12 +126,4 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(route, "/fail/other")
         XCTAssertEqual(try errorBody(response).code, "internal_error")
     }
-
-    func testJSONEncodableResponse() throws {
-        struct Result: Encodable { let id: Int; let url: String }
-        let response = try HTTPResponse.json(Result(id: 17, url: "/v1/images/17.png"), status: 201)
-        XCTAssertEqual(response.status, 201)
-        XCTAssertEqual(response.header("content-type"), "application/json")
-        XCTAssertTrue(String(decoding: response.body, as: UTF8.self).contains("\"/v1/images/17.png\""))
-    }
 }

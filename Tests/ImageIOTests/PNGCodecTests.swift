@@ -1,4 +1,6 @@
 import Foundation
+import NanoTensor
+import TestSupport
 import XCTest
 
 @testable import ImageIO
@@ -7,9 +9,8 @@ final class PNGCodecTests: XCTestCase {
     // MARK: Round trips and sizes
 
     func testEncodeDecodeRoundTripIsExactFor8Bit() throws {
-        var generator = SystemRandomNumberGenerator()
         let width = 37, height = 23
-        let bytes = (0..<(width * height * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let bytes = randomBytes(width * height * 3, seed: 3)
         let png = try PNGCodec.encode(rgb8: bytes, width: width, height: height)
         XCTAssertEqual(Array(png.prefix(8)), TestPNG.signature)
         let image = try PNGCodec.decode(png)
@@ -61,7 +62,8 @@ final class PNGCodecTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("png_fixtures.py").path
-        _ = try runPython([script, directory.path])
+        try requirePython(modules: ["zlib"], install: "apt-get install python3")
+        try runPython([script, directory.path], requireSuccess: true)
 
         let manifest = try String(contentsOf: directory.appendingPathComponent("manifest.txt"), encoding: .utf8)
         let entries = manifest.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
@@ -231,7 +233,7 @@ final class PNGCodecTests: XCTestCase {
     func testRandomDamageNeverCrashes() throws {
         let bytes = (0..<(16 * 16 * 3)).map { UInt8(truncatingIfNeeded: $0 &* 13) }
         let png = try PNGCodec.encode(rgb8: bytes, width: 16, height: 16)
-        var generator = SplitMix(seed: 7)
+        var generator = SeededRandom(seed: 7)
         for _ in 0..<500 {
             var damaged = png
             for _ in 0..<Int(generator.next() % 4 + 1) {
@@ -261,16 +263,3 @@ final class PNGCodecTests: XCTestCase {
 }
 
 func kind(_ error: Error) -> PNGError.Kind? { (error as? PNGError)?.kind }
-
-/// A small seeded generator, so damage tests are repeatable.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -73,33 +73,3 @@ enum TestPNG {
         return result
     }
 }
-
-/// Runs `python3 script args...`; fails the test with the script's output when it fails.
-/// Without python3, fails with a clear message, or skips when NANOVLM_SKIP_PYTHON=1.
-func runPython(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    do {
-        try process.run()
-    } catch {
-        if ProcessInfo.processInfo.environment["NANOVLM_SKIP_PYTHON"] == "1" {
-            throw XCTSkip("python3 is not available and NANOVLM_SKIP_PYTHON=1")
-        }
-        XCTFail("python3 could not be started (\(error)); install python3 or set NANOVLM_SKIP_PYTHON=1", file: file, line: line)
-        throw error
-    }
-    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    if process.terminationStatus != 0 {
-        if process.terminationStatus == 127, ProcessInfo.processInfo.environment["NANOVLM_SKIP_PYTHON"] == "1" {
-            throw XCTSkip("python3 is not available and NANOVLM_SKIP_PYTHON=1")
-        }
-        XCTFail("python3 \(arguments.joined(separator: " ")) failed (status \(process.terminationStatus)):\n\(text)", file: file, line: line)
-        throw CocoaError(.executableLoad)
-    }
-    return text
-}

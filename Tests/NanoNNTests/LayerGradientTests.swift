@@ -1,6 +1,7 @@
 import GradientChecking
 @testable import NanoNN
 import NanoTensor
+import TestSupport
 import XCTest
 
 final class LayerGradientTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 import GradientChecking
 import NanoNN
 import NanoTensor
+import TestSupport
 import XCTest
 
 /// Finite-difference checks of the transformer layers: attention with a key padding mask,

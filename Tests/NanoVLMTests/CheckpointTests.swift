@@ -3,6 +3,7 @@ import ImageIO
 import NanoTensor
 import SafeTensors
 import Datasets
+import TestSupport
 import XCTest
 
 @testable import NanoVLM
@@ -137,7 +138,8 @@ final class CheckpointTests: XCTestCase {
             tokens: tokens, text_embeddings: (0..<tokens.count).map { Array(textEmbeddings[($0 * d)..<(($0 + 1) * d)]) })
         let casesPath = dir + "/cases.json"
         try JSONEncoder().encode(cases).write(to: URL(fileURLWithPath: casesPath))
-        let output = try runPython([testDirectory + "/reference_forward.py", weights, casesPath])
+        try requirePython(modules: ["safetensors", "numpy"], install: "pip install numpy safetensors")
+        let output = try runPython([testDirectory + "/reference_forward.py", weights, casesPath], requireSuccess: true).output
         let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], output)
         return (
             try XCTUnwrap(result["max_abs_difference"] as? Double), try XCTUnwrap(result["max_abs_difference_erf_gelu"] as? Double),

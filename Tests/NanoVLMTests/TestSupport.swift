@@ -19,39 +19,6 @@ func temporaryDirectory() throws -> String {
     return path
 }
 
-/// Runs python3 with arguments; fails the test with its stderr when it fails.
-/// Fails (does not skip) when numpy/safetensors are missing, unless NANOVLM_SKIP_PYTHON=1.
-@discardableResult
-func runPython(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
-    let check = Process()
-    check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    check.arguments = ["python3", "-c", "import safetensors, numpy"]
-    check.standardError = FileHandle.nullDevice
-    try check.run()
-    check.waitUntilExit()
-    if check.terminationStatus != 0 {
-        if ProcessInfo.processInfo.environment["NANOVLM_SKIP_PYTHON"] == "1" {
-            throw XCTSkip("python3 with numpy and safetensors is missing and NANOVLM_SKIP_PYTHON=1")
-        }
-        XCTFail("needs python3 with numpy and safetensors: pip install numpy safetensors", file: file, line: line)
-        throw CheckpointError("python3 with numpy and safetensors is missing")
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    if process.terminationStatus != 0 {
-        XCTFail("python3 \(arguments.joined(separator: " ")) failed:\n\(String(decoding: errors, as: UTF8.self))", file: file, line: line)
-    }
-    return String(decoding: output, as: UTF8.self)
-}
-
 /// The directory of this test file (fixtures and scripts live beside it).
 let testDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
 

@@ -1,4 +1,6 @@
 import Foundation
+import NanoTensor
+import TestSupport
 import XCTest
 
 @testable import SafeTensors
@@ -176,17 +178,13 @@ final class SafeTensorsTests: XCTestCase {
 
     func testRandomDamageNeverCrashes() throws {
         let bytes = try SafeTensorsFile.encode(tensors: sample, metadata: sampleMetadata)
-        var state: UInt64 = 12345
-        func next() -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(truncatingIfNeeded: state >> 33)
-        }
+        var rng = SeededRandom(seed: 12345)
         for round in 0..<2000 {
             var damaged = bytes
             if round % 3 == 0 {
-                damaged.removeLast(next() % damaged.count)
+                damaged.removeLast(rng.below(damaged.count))
             } else {
-                for _ in 0..<(next() % 3 + 1) { damaged[next() % damaged.count] = UInt8(truncatingIfNeeded: next()) }
+                for _ in 0..<(rng.below(3) + 1) { damaged[rng.below(damaged.count)] = UInt8(truncatingIfNeeded: rng.next()) }
             }
             _ = try? SafeTensorsFile.decode(damaged)
         }
@@ -248,7 +246,7 @@ final class SafeTensorsTests: XCTestCase {
         let path = directory + "/from-swift.safetensors"
         let tensors = sample.filter { $0.key != "unicode name ✓" }  // its infinity cannot travel through JSON
         try SafeTensorsFile.write(tensors: tensors, metadata: sampleMetadata, to: path)
-        let output = try runPython([interopScript, "dump", path])
+        let output = try runPython([interopScript, "dump", path], requireSuccess: true).output
         let dump = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], output)
         XCTAssertEqual(dump["metadata"] as? [String: String], sampleMetadata)
         let pythonTensors = try XCTUnwrap(dump["tensors"] as? [String: [String: Any]])
@@ -266,7 +264,7 @@ final class SafeTensorsTests: XCTestCase {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/from-python.safetensors"
-        _ = try runPython([interopScript, "write", path])
+        try runPython([interopScript, "write", path], requireSuccess: true)
         let read = try SafeTensorsFile.read(path: path)
         XCTAssertEqual(read.metadata, ["config": "{\"dim\": 32}", "note": "written by numpy ✓"])
         XCTAssertEqual(Set(read.tensors.keys), ["conv.weight", "conv.bias", "logit_scale", "tiny"])
@@ -320,38 +318,8 @@ final class SafeTensorsTests: XCTestCase {
         }
     }
 
-    /// Fails clearly when python3 with numpy and safetensors is missing; skips only when
-    /// NANOVLM_SKIP_PYTHON=1.
+    /// The interoperability tests need python3 with numpy and safetensors.
     private func requirePythonSafetensors() throws {
-        let skip = ProcessInfo.processInfo.environment["NANOVLM_SKIP_PYTHON"] == "1"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import safetensors, numpy"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let available = (try? process.run()) != nil && { process.waitUntilExit(); return process.terminationStatus == 0 }()
-        if available { return }
-        if skip { throw XCTSkip("python3 with numpy and safetensors is missing and NANOVLM_SKIP_PYTHON=1") }
-        XCTFail("the interoperability tests need python3 with numpy and safetensors: pip install numpy safetensors (or set NANOVLM_SKIP_PYTHON=1 to skip)")
-        throw SafeTensorsError(message: "python3 with safetensors is missing")
-    }
-
-    private func runPython(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            XCTFail("python3 \(arguments.joined(separator: " ")) failed:\n\(errorText)")
-            throw SafeTensorsError(message: "python3 failed")
-        }
-        return text
+        try requirePython(modules: ["safetensors", "numpy"], install: "pip install numpy safetensors")
     }
 }

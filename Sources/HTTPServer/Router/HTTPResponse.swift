@@ -30,13 +30,6 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: jsonHeaders, body: body)
     }
 
-    /// `value` encoded with `JSONEncoder` (slashes unescaped, so URLs read naturally; keys
-    /// in the type's own order).
-    public static func json<T: Encodable>(_ value: T, status: Int = 200) throws -> HTTPResponse {
-        let data = try JSONCoding.encoder(sortedKeys: false).encode(value)
-        return json([UInt8](data), status: status)
-    }
-
     /// A text body, UTF-8 encoded.
     public static func text(
         _ text: String, contentType: String = "text/plain; charset=utf-8", status: Int = 200

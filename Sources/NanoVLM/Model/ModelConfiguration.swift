@@ -146,7 +146,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var canonicalFraction: Double = 0.25
     /// Seed of the split, batch order and augmentation.
     public var seed: UInt64 = 0
-    /// BLAS threads while training.
+    /// Threads while training: each batch is split into this many data-parallel shards, each
+    /// encoded and back-propagated on its own thread with single-threaded BLAS; the Adam update
+    /// and the evaluation embeddings use as many threads. The shards' gradients are added in a
+    /// fixed order, so a run is reproducible for a given count (not across counts).
     public var threads: Int = 2
 
     public init() {}
