@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "NanoNNTests", dependencies: ["NanoNN", "NanoTensor", "GradientChecking", "TestSupport"]),
         .testTarget(
             name: "ImageIOTests", dependencies: ["ImageIO", "NanoTensor", "TestSupport"], exclude: ["png_fixtures.py"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO"]),
+        .testTarget(name: "ShapesDataTests", dependencies: ["Datasets", "ImageIO"]),
         .testTarget(
             name: "NanoVLMTests",
             dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "Datasets", "SafeTensors", "GradientChecking", "TestSupport"],

@@ -54,15 +54,19 @@ public enum PNGCodec {
 
     public static func encode(rgb8: [UInt8], width: Int, height: Int) throws -> [UInt8] {
         guard width > 0, height > 0 else {
-            throw PNGError(kind: .corrupt, message: "cannot encode a \(width)×\(height) image; both sides must be at least 1")
+            throw PNGError(
+                kind: .corrupt, message: "cannot encode a \(width)×\(height) image; both sides must be at least 1")
         }
         guard width <= Int(Int32.max) / 3, height <= Int(Int32.max) else {
-            throw PNGError(kind: .tooLarge, message: "cannot encode a \(width)×\(height) image; it is beyond what PNG can hold")
+            throw PNGError(
+                kind: .tooLarge, message: "cannot encode a \(width)×\(height) image; it is beyond what PNG can hold")
         }
         guard rgb8.count == width * height * 3 else {
             throw PNGError(
                 kind: .corrupt,
-                message: "cannot encode: a \(width)×\(height) RGB image needs \(width * height * 3) bytes, got \(rgb8.count)")
+                message:
+                    "cannot encode: a \(width)×\(height) RGB image needs \(width * height * 3) bytes, got \(rgb8.count)"
+            )
         }
         var output: UnsafeMutablePointer<UInt8>?
         var outputSize = 0
@@ -77,7 +81,8 @@ public enum PNGCodec {
         defer { nvpng_free(output) }
         guard code == Int32(NVPNG_OK), let output else {
             let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw PNGError(kind: .corrupt, message: "could not encode the PNG: \(reason.isEmpty ? "out of memory" : reason)")
+            throw PNGError(
+                kind: .corrupt, message: "could not encode the PNG: \(reason.isEmpty ? "out of memory" : reason)")
         }
         return Array(UnsafeBufferPointer(start: output, count: outputSize))
     }
@@ -155,7 +160,7 @@ private func withDecodedPixels<T>(
     let channels = Int(header.channels)
     let bitDepth = Int(header.bit_depth)
     let rowBytes = header.rowbytes
-    guard (channels == 3 || channels == 4), (bitDepth == 8 || bitDepth == 16),
+    guard channels == 3 || channels == 4, bitDepth == 8 || bitDepth == 16,
         rowBytes == width * channels * bitDepth / 8
     else {
         throw PNGError(
@@ -193,7 +198,8 @@ private func checkSignature(_ bytes: UnsafeRawBufferPointer) throws {
     }
     throw PNGError(
         kind: .notPNG,
-        message: "the data is not a PNG (it does not start with the PNG signature\(guessFormat(prefix))); send a PNG image")
+        message:
+            "the data is not a PNG (it does not start with the PNG signature\(guessFormat(prefix))); send a PNG image")
 }
 
 /// ", it looks like a JPEG" for a few common formats, "" otherwise.
@@ -216,7 +222,9 @@ private func check(_ code: Int32, _ decoder: UnsafeMutablePointer<nvpng_decoder>
     case Int32(NVPNG_TRUNCATED):
         throw PNGError(
             kind: .truncated,
-            message: "the PNG ends early: all \(byteCount) bytes were read before the image was complete; the file was cut short")
+            message:
+                "the PNG ends early: all \(byteCount) bytes were read before the image was complete; the file was cut short"
+        )
     case Int32(NVPNG_NO_MEMORY):
         throw PNGError(kind: .tooLarge, message: "out of memory while decoding the PNG")
     default:

@@ -86,7 +86,9 @@ struct JSONParser {
             }
             let key = try parseString()
             skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
+            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
+                throw error("expected ':' after a key")
+            }
             position += 1
             skipWhitespace()
             members.append((key, try parseValue()))
@@ -195,10 +197,14 @@ struct JSONParser {
                         else { throw error("a lone UTF-16 surrogate in a string") }
                         position += 2
                         let low = try parseHex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw error("a lone UTF-16 surrogate in a string") }
+                        guard (0xDC00...0xDFFF).contains(low) else {
+                            throw error("a lone UTF-16 surrogate in a string")
+                        }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
-                    guard let unicode = Unicode.Scalar(scalar) else { throw error("a lone UTF-16 surrogate in a string") }
+                    guard let unicode = Unicode.Scalar(scalar) else {
+                        throw error("a lone UTF-16 surrogate in a string")
+                    }
                     utf8 += Array(String(Character(unicode)).utf8)
                 default:
                     throw error("an unknown escape '\\\(Character(Unicode.Scalar(escape)))' in a string")
@@ -229,4 +235,3 @@ struct JSONParser {
         return value
     }
 }
-

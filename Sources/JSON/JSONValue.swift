@@ -68,7 +68,9 @@ public struct JSONNumber: Hashable, Sendable, CustomStringConvertible {
     public var description: String { text }
 
     /// Whether the literal is written as an integer: no fraction, no exponent.
-    public var isIntegerLiteral: Bool { !text.utf8.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") } }
+    public var isIntegerLiteral: Bool {
+        !text.utf8.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
+    }
 
     /// The value when the literal is an integer that fits in `Int`; exact, never rounded.
     public var integer: Int? { isIntegerLiteral ? Int(text) : nil }
@@ -125,6 +127,7 @@ public struct JSONObject: Equatable, Sendable, RandomAccessCollection {
     }
 
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
-        a.members.count == b.members.count && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        a.members.count == b.members.count
+            && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 }

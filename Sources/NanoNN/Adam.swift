@@ -32,7 +32,9 @@ public struct Adam: Sendable {
         // order on each element, so the SIMD and scalar paths give identical bits.
         typealias Lanes = SIMD8<Float>
         func load(_ p: UnsafePointer<Float>) -> Lanes { UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
-        func store(_ x: Lanes, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: x, as: Lanes.self) }
+        func store(_ x: Lanes, _ p: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(p).storeBytes(of: x, as: Lanes.self)
+        }
         let body = { (part: Int) in
             let end = (part + 1) * count / parts
             var i = part * count / parts
@@ -44,7 +46,9 @@ public struct Adam: Sendable {
                 store(vi, v + i)
                 let mHat = mi / Lanes(repeating: correction1)
                 let vHat = vi / Lanes(repeating: correction2)
-                store(load(parameters + i) - Lanes(repeating: lr) * mHat / (vHat.squareRoot() + Lanes(repeating: eps)), parameters + i)
+                store(
+                    load(parameters + i) - Lanes(repeating: lr) * mHat / (vHat.squareRoot() + Lanes(repeating: eps)),
+                    parameters + i)
                 i += Lanes.scalarCount
             }
             while i < end {

@@ -30,7 +30,8 @@ public enum Attention {
                 let k = q + C, v = q + 2 * C
                 let p = probabilities + (b * NH + h) * T * T
                 // Scores (T, valid) = scale · Q (T, hs) · Kᵀ, written into the first columns of P.
-                BLAS.gemm(p, q, k, m: T, n: valid, k: hs, lda: 3 * C, ldb: 3 * C, ldc: T, transposeB: true, alpha: scale)
+                BLAS.gemm(
+                    p, q, k, m: T, n: valid, k: hs, lda: 3 * C, ldb: 3 * C, ldc: T, transposeB: true, alpha: scale)
                 for i in 0..<T {
                     let row = p + i * T
                     var maximum = -Float.infinity
@@ -81,7 +82,8 @@ public enum Attention {
                 }
                 // dQ (T, hs) += dS (T, valid) · K;  dK (valid, hs) += dSᵀ · Q
                 BLAS.gemm(dq, dScores, k, m: T, n: hs, k: valid, lda: T, ldb: 3 * C, ldc: 3 * C, beta: 1)
-                BLAS.gemm(dk, dScores, q, m: valid, n: hs, k: T, lda: T, ldb: 3 * C, ldc: 3 * C, transposeA: true, beta: 1)
+                BLAS.gemm(
+                    dk, dScores, q, m: valid, n: hs, k: T, lda: T, ldb: 3 * C, ldc: 3 * C, transposeA: true, beta: 1)
             }
         }
     }

@@ -19,7 +19,9 @@ public enum Conv2D {
     }
 
     /// (O, C, 3, 3) → (O, 3, 3, C).
-    public static func pack(_ packed: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>, inChannels c: Int, outChannels o: Int) {
+    public static func pack(
+        _ packed: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>, inChannels c: Int, outChannels o: Int
+    ) {
         for oc in 0..<o {
             let src = weight + oc * c * 9, dst = packed + oc * c * 9
             for ic in 0..<c {
@@ -85,7 +87,8 @@ public enum Conv2D {
         if halves {
             let top = rows / 2
             BLAS.gemm(output, columns, transposedWeight, m: top, n: outChannels, k: k)
-            BLAS.gemm(output + top * outChannels, columns + top * k, transposedWeight, m: rows - top, n: outChannels, k: k)
+            BLAS.gemm(
+                output + top * outChannels, columns + top * k, transposedWeight, m: rows - top, n: outChannels, k: k)
         } else {
             BLAS.gemm(output, columns, transposedWeight, m: rows, n: outChannels, k: k)
         }
@@ -233,7 +236,9 @@ public enum Conv2D {
     /// `values[i] = 0` where `mask[i] ≤ 0`, eight lanes at a time: written as a scalar
     /// select, the compiler keeps a branch per element.
     @inline(__always)
-    private static func zeroWhereNotPositive(_ values: UnsafeMutablePointer<Float>, _ mask: UnsafePointer<Float>, count: Int) {
+    private static func zeroWhereNotPositive(
+        _ values: UnsafeMutablePointer<Float>, _ mask: UnsafePointer<Float>, count: Int
+    ) {
         let raw = UnsafeMutableRawPointer(values), rawMask = UnsafeRawPointer(mask)
         var i = 0
         while i + 8 <= count {

@@ -146,10 +146,12 @@ public enum TransformerBlock {
             dInput: d.dActivated.pointer, dWeight: g + o.linear2Weight, dBias: g + o.linear2Bias, dOutput: dStream,
             input: s.activated.pointer, weight: p + o.linear2Weight, rows: rows, inFeatures: m, outFeatures: c)
         d.dHidden.zero()
-        GELU.backward(dInput: d.dHidden.pointer, dOutput: d.dActivated.pointer, input: s.hidden.pointer, count: rows * m)
+        GELU.backward(
+            dInput: d.dHidden.pointer, dOutput: d.dActivated.pointer, input: s.hidden.pointer, count: rows * m)
         d.dNormed.zero()
         Linear.backward(
-            dInput: d.dNormed.pointer, dWeight: g + o.linear1Weight, dBias: g + o.linear1Bias, dOutput: d.dHidden.pointer,
+            dInput: d.dNormed.pointer, dWeight: g + o.linear1Weight, dBias: g + o.linear1Bias,
+            dOutput: d.dHidden.pointer,
             input: s.normed2.pointer, weight: p + o.linear1Weight, rows: rows, inFeatures: c, outFeatures: m)
         LayerNorm.backward(
             dInput: dStream, dWeight: g + o.norm2Weight, dBias: g + o.norm2Bias, dOutput: d.dNormed.pointer,

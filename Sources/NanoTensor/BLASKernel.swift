@@ -36,7 +36,9 @@ public enum BLASKernel {
             let text = String(cString: line)
             if text.hasPrefix("flags") || text.hasPrefix("Features") {
                 guard let colon = text.firstIndex(of: ":") else { continue }
-                return Set(text[text.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+                return Set(
+                    text[text.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\n" }).map(
+                        String.init))
             }
         }
         return []

@@ -72,10 +72,14 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
         // Long names: NANOVLM_SERVER_PORT, NANOVLM_TRAINING_EPOCHS, …; then the short aliases.
         for leaf in leaves(of: tree, path: "") {
             let name = "NANOVLM_" + leaf.uppercased().replacingOccurrences(of: ".", with: "_")
-            if let text = environment[name] { try set(leaf, text: text, in: &tree, source: "environment variable \(name)") }
+            if let text = environment[name] {
+                try set(leaf, text: text, in: &tree, source: "environment variable \(name)")
+            }
         }
         for (name, leaf) in environmentAliases.sorted(by: { $0.key < $1.key }) {
-            if let text = environment[name] { try set(leaf, text: text, in: &tree, source: "environment variable \(name)") }
+            if let text = environment[name] {
+                try set(leaf, text: text, in: &tree, source: "environment variable \(name)")
+            }
         }
         for (leaf, text) in overrides.sorted(by: { $0.key < $1.key }) {
             try set(leaf, text: text, in: &tree, source: "command-line flag for \(leaf)")
@@ -89,17 +93,26 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
         func fail(_ key: String, _ why: String) -> ConfigurationError { ConfigurationError(key: key, message: why) }
         guard !weights.isEmpty else { throw fail("weights", "must be a file path") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
-            throw fail("log_level", "must be one of trace, debug, info, notice, warning, error, critical (got \"\(logLevel)\")")
+            throw fail(
+                "log_level", "must be one of trace, debug, info, notice, warning, error, critical (got \"\(logLevel)\")"
+            )
         }
-        guard (0...1).contains(minGalleryR1) else { throw fail("min_gallery_r1", "must be in [0, 1] (got \(minGalleryR1))") }
+        guard (0...1).contains(minGalleryR1) else {
+            throw fail("min_gallery_r1", "must be in [0, 1] (got \(minGalleryR1))")
+        }
         guard !server.host.isEmpty else { throw fail("server.host", "must be an address such as 0.0.0.0 or 127.0.0.1") }
-        guard (0...65535).contains(server.port) else { throw fail("server.port", "must be in 0…65535 (got \(server.port))") }
-        guard (1...256).contains(server.threads) else { throw fail("server.threads", "must be in 1…256 (got \(server.threads))") }
+        guard (0...65535).contains(server.port) else {
+            throw fail("server.port", "must be in 0…65535 (got \(server.port))")
+        }
+        guard (1...256).contains(server.threads) else {
+            throw fail("server.threads", "must be in 1…256 (got \(server.threads))")
+        }
         guard (1024...(1 << 30)).contains(server.maxBodyBytes) else {
             throw fail("server.max_body_bytes", "must be in 1024…1073741824 (got \(server.maxBodyBytes))")
         }
         guard (1...3600).contains(server.connectionTimeoutSeconds) else {
-            throw fail("server.connection_timeout_seconds", "must be in 1…3600 (got \(server.connectionTimeoutSeconds))")
+            throw fail(
+                "server.connection_timeout_seconds", "must be in 1…3600 (got \(server.connectionTimeoutSeconds))")
         }
         guard (1...100_000).contains(server.connectionLimit) else {
             throw fail("server.connection_limit", "must be in 1…100000 (got \(server.connectionLimit))")
@@ -108,7 +121,9 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
             throw fail("server.per_ip_connection_limit", "must be in 1…100000 (got \(server.perIPConnectionLimit))")
         }
         guard (0...65536).contains(server.searchCacheEntries) else {
-            throw fail("server.search_cache_entries", "must be in 0…65536, 0 turning the cache off (got \(server.searchCacheEntries))")
+            throw fail(
+                "server.search_cache_entries",
+                "must be in 0…65536, 0 turning the cache off (got \(server.searchCacheEntries))")
         }
         try model.validate()
         try training.validate()
@@ -129,7 +144,8 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
     /// A key repeated in the file is read from its first occurrence.
     static func merge(_ file: JSONValue, into tree: inout JSONValue, path: String) throws {
         guard case .object(let fields) = file, case .object(var known) = tree else {
-            throw ConfigurationError(key: path.isEmpty ? "(top level)" : path, message: "must be a JSON object, got \(file.typeName)")
+            throw ConfigurationError(
+                key: path.isEmpty ? "(top level)" : path, message: "must be a JSON object, got \(file.typeName)")
         }
         for key in Set(fields.keys).sorted() {
             let full = path.isEmpty ? key : "\(path).\(key)"

@@ -47,7 +47,8 @@ public enum SafeTensorsFile {
         for name in names {
             guard let tensor = tensors[name] else { continue }
             guard name != metadataKey else {
-                throw SafeTensorsError(message: "a tensor cannot be named \"\(metadataKey)\"; that key holds the metadata")
+                throw SafeTensorsError(
+                    message: "a tensor cannot be named \"\(metadataKey)\"; that key holds the metadata")
             }
             if let bad = tensor.shape.firstIndex(where: { $0 < 0 }) {
                 throw SafeTensorsError(
@@ -55,7 +56,9 @@ public enum SafeTensorsFile {
             }
             guard let count = elementCount(tensor.shape), count == tensor.values.count else {
                 throw SafeTensorsError(
-                    message: "tensor \"\(name)\": shape \(tensor.shape) needs \(elementCount(tensor.shape).map(String.init) ?? "too many") values, but it has \(tensor.values.count)")
+                    message:
+                        "tensor \"\(name)\": shape \(tensor.shape) needs \(elementCount(tensor.shape).map(String.init) ?? "too many") values, but it has \(tensor.values.count)"
+                )
             }
             let end = offset + count * 4
             let fields: [JSONObject.Member] = [
@@ -96,12 +99,15 @@ public enum SafeTensorsFile {
         let declared = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard declared <= UInt64(bytes.count - 8) else {
             throw SafeTensorsError(
-                message: "the header length is \(declared) bytes, past the end of the file (\(bytes.count) bytes in all); the file is truncated or not safetensors")
+                message:
+                    "the header length is \(declared) bytes, past the end of the file (\(bytes.count) bytes in all); the file is truncated or not safetensors"
+            )
         }
         let headerLength = Int(declared)
         guard headerLength <= maximumHeaderLength else {
             throw SafeTensorsError(
-                message: "the header length is \(headerLength) bytes; more than \(maximumHeaderLength) is refused as absurd")
+                message:
+                    "the header length is \(headerLength) bytes; more than \(maximumHeaderLength) is refused as absurd")
         }
         let headerBytes = Array(bytes[8..<(8 + headerLength)])
         let headerText = String(decoding: headerBytes, as: UTF8.self)
@@ -138,7 +144,9 @@ public enum SafeTensorsFile {
         let occupied = infos.filter { $0.end > $0.begin }.sorted { ($0.begin, $0.end) < ($1.begin, $1.end) }
         for (previous, next) in zip(occupied, occupied.dropFirst()) where next.begin < previous.end {
             throw SafeTensorsError(
-                message: "tensors \"\(previous.name)\" and \"\(next.name)\" overlap: data_offsets [\(previous.begin), \(previous.end)] and [\(next.begin), \(next.end)]")
+                message:
+                    "tensors \"\(previous.name)\" and \"\(next.name)\" overlap: data_offsets [\(previous.begin), \(previous.end)] and [\(next.begin), \(next.end)]"
+            )
         }
 
         var tensors: [String: Tensor] = [:]
@@ -148,7 +156,8 @@ public enum SafeTensorsFile {
                 let count = (info.end - info.begin) / 4
                 let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                     for i in 0..<count {
-                        let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self))
+                        let bits = UInt32(
+                            littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self))
                         buffer[i] = Float(bitPattern: bits)
                     }
                     initialized = count
@@ -161,7 +170,8 @@ public enum SafeTensorsFile {
 
     private static func parseMetadata(_ value: JSONValue) throws -> [String: String] {
         guard case .object(let pairs) = value else {
-            throw SafeTensorsError(message: "\"\(metadataKey)\" is \(value.kindDescription), expected an object of strings")
+            throw SafeTensorsError(
+                message: "\"\(metadataKey)\" is \(value.kindDescription), expected an object of strings")
         }
         var metadata: [String: String] = [:]
         for (key, entry) in pairs {
@@ -181,7 +191,8 @@ public enum SafeTensorsFile {
     ) throws -> (shape: [Int], begin: Int, end: Int) {
         func failure(_ text: String) -> SafeTensorsError { SafeTensorsError(message: "tensor \"\(name)\": \(text)") }
         guard case .object(let fields) = value else {
-            throw failure("the entry is \(value.kindDescription), expected an object with dtype, shape and data_offsets")
+            throw failure(
+                "the entry is \(value.kindDescription), expected an object with dtype, shape and data_offsets")
         }
         func field(_ key: String) throws -> JSONValue {
             guard let found = fields.first(where: { $0.key == key }) else { throw failure("\"\(key)\" is missing") }
@@ -228,7 +239,8 @@ public enum SafeTensorsFile {
         }
         guard let byteCount, byteCount == end - begin else {
             let needed = byteCount.map { "\($0 / 4) × 4 = \($0) bytes" } ?? "more bytes than can exist"
-            throw failure("shape \(shape) needs \(needed) of F32, but data_offsets [\(begin), \(end)] hold \(end - begin)")
+            throw failure(
+                "shape \(shape) needs \(needed) of F32, but data_offsets [\(begin), \(end)] hold \(end - begin)")
         }
         return (shape, begin, end)
     }

@@ -21,7 +21,8 @@ extension SafeTensorsFile {
 
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw SafeTensorsError(message: "cannot write \"\(path)\": creating a file in \"\(directory)\" failed: \(lastError())")
+            throw SafeTensorsError(
+                message: "cannot write \"\(path)\": creating a file in \"\(directory)\" failed: \(lastError())")
         }
         var succeeded = false
         defer {
@@ -47,7 +48,8 @@ extension SafeTensorsFile {
             throw SafeTensorsError(message: "cannot write \"\(path)\": \(reason)")
         }
         guard rename(temporary, path) == 0 else {
-            throw SafeTensorsError(message: "cannot write \"\(path)\": renaming the finished file into place failed: \(lastError())")
+            throw SafeTensorsError(
+                message: "cannot write \"\(path)\": renaming the finished file into place failed: \(lastError())")
         }
         succeeded = true
         // Make the rename itself durable; a failure here loses nothing already written.

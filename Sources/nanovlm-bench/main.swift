@@ -1,8 +1,8 @@
+import Datasets
 import Foundation
 import ImageIO
 import NanoTensor
 import NanoVLM
-import Datasets
 
 // nanovlm-bench: in-process benchmarks with a baseline measured in the same run, because
 // the machine is shared and noisy. Prints one markdown table per mode.
@@ -26,7 +26,8 @@ func measure(rounds: Int = 5, iterations: Int, _ body: () -> Void) -> Double {
 /// GFLOP/s of an n×n×n sgemm on `threads` BLAS threads.
 func sgemmGFLOPs(n: Int = 1024, threads: Int) -> Double {
     BLAS.setThreads(threads)
-    let a = FloatBuffer((0..<(n * n)).map { Float($0 % 7) * 0.1 }), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
+    let a = FloatBuffer((0..<(n * n)).map { Float($0 % 7) * 0.1 }), b = FloatBuffer(count: n * n),
+        c = FloatBuffer(count: n * n)
     let seconds = measure(rounds: 5, iterations: 3) { BLAS.gemm(c.pointer, a.pointer, b.pointer, m: n, n: n, k: n) }
     return 2 * Double(n * n * n) / seconds / 1e9
 }
@@ -61,7 +62,8 @@ func printConvolutionProducts(_ config: ModelConfiguration, sgemm: Double) {
     var total = 0.0
     for i in 0..<5 {
         let m = sides[i] * sides[i], n = widths[i + 1], k = 9 * widths[i]
-        let a = FloatBuffer((0..<(m * k)).map { Float($0 % 5) * 0.1 }), b = FloatBuffer((0..<(k * n)).map { Float($0 % 3) * 0.1 })
+        let a = FloatBuffer((0..<(m * k)).map { Float($0 % 5) * 0.1 }),
+            b = FloatBuffer((0..<(k * n)).map { Float($0 % 3) * 0.1 })
         let c = FloatBuffer(count: m * n)
         let halves = m >= 2 && m * n * k > 1_000_000 && m * n * k <= 2_000_000
         let asRun = measure(iterations: 2000) {
@@ -77,12 +79,18 @@ func printConvolutionProducts(_ config: ModelConfiguration, sgemm: Double) {
         }
         total += asRun
         let rate = 2 * Double(m * n * k) / asRun / 1e9
-        print(row([
-            String(i), "\(m) × \(n) × \(k)\(halves ? " (2 halves)" : "")", f(asRun * 1e6, 1), f(rate, 1), f(rate / sgemm, 2),
-            f(transposed * 1e6, 1),
-        ]))
+        print(
+            row([
+                String(i), "\(m) × \(n) × \(k)\(halves ? " (2 halves)" : "")", f(asRun * 1e6, 1), f(rate, 1),
+                f(rate / sgemm, 2),
+                f(transposed * 1e6, 1),
+            ]))
     }
-    print(row(["all", "", f(total * 1e6, 1), f(imageForwardFLOPs(config) / total / 1e9, 1), f(imageForwardFLOPs(config) / total / 1e9 / sgemm, 2), ""]))
+    print(
+        row([
+            "all", "", f(total * 1e6, 1), f(imageForwardFLOPs(config) / total / 1e9, 1),
+            f(imageForwardFLOPs(config) / total / 1e9 / sgemm, 2), "",
+        ]))
 }
 
 func row(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }
@@ -111,14 +119,32 @@ case "model":
     var sink: Float = 0
     let stages: [(String, Double, Double)] = [
         ("image embedding, 1 image", measure(iterations: 2000) { sink += model.embed(images: [image])[0] }, perImage),
-        ("image embedding, batch of 64 (per image)", measure(iterations: 20) { sink += model.embed(images: batch)[0] } / 64, perImage),
-        ("text embedding, 1 caption", measure(iterations: 20000) { sink += model.embed(tokenSequences: [tokens])[0] }, 0),
-        ("rank 243 images for a caption (embed + score + sort)", measure(iterations: 5000) {
-            sink += index.searchImages(tokens: tokens, k: 5)[0].score }, 0),
-        ("PNG decode + resize (32×32)", measure(iterations: 5000) {
-            sink += (try? PNGCodec.decodeForModel(png))?.pixels[0] ?? 0 }, 0),
-        ("rank 243 captions for an image (embed + score + sort)", measure(iterations: 2000) {
-            sink += index.searchCaptions(image: image, k: 5)[0].score }, perImage),
+        (
+            "image embedding, batch of 64 (per image)",
+            measure(iterations: 20) { sink += model.embed(images: batch)[0] } / 64, perImage
+        ),
+        (
+            "text embedding, 1 caption",
+            measure(iterations: 20000) { sink += model.embed(tokenSequences: [tokens])[0] }, 0
+        ),
+        (
+            "rank 243 images for a caption (embed + score + sort)",
+            measure(iterations: 5000) {
+                sink += index.searchImages(tokens: tokens, k: 5)[0].score
+            }, 0
+        ),
+        (
+            "PNG decode + resize (32×32)",
+            measure(iterations: 5000) {
+                sink += (try? PNGCodec.decodeForModel(png))?.pixels[0] ?? 0
+            }, 0
+        ),
+        (
+            "rank 243 captions for an image (embed + score + sort)",
+            measure(iterations: 2000) {
+                sink += index.searchCaptions(image: image, k: 5)[0].score
+            }, perImage
+        ),
     ]
     print("single-thread sgemm 1024³: \(f(single, 1)) GFLOP/s\n")
     print(row(["stage", "time (µs)", "GFLOP/s", "fraction of sgemm"]))
@@ -158,8 +184,13 @@ case "train":
     print("sgemm 1024³ on \(training.threads) threads: \(f(double, 1)) GFLOP/s\n")
     print(row(["measure", "value"]))
     print(row(["---", "---"]))
-    print(row(["seconds per epoch (194 pairs, batch \(training.batchSize), augmentation on, no validation pass)", f(perEpoch, 4)]))
-    print(row(["training GFLOP/s (\(f(flopsPerEpoch / 1e9, 2)) GFLOP per epoch)", f(flopsPerEpoch / perEpoch / 1e9, 1)]))
+    print(
+        row([
+            "seconds per epoch (194 pairs, batch \(training.batchSize), augmentation on, no validation pass)",
+            f(perEpoch, 4),
+        ]))
+    print(
+        row(["training GFLOP/s (\(f(flopsPerEpoch / 1e9, 2)) GFLOP per epoch)", f(flopsPerEpoch / perEpoch / 1e9, 1)]))
     print(row(["fraction of \(training.threads)-thread sgemm", f(flopsPerEpoch / perEpoch / 1e9 / double, 2)]))
     print(row(["default run: \(training.epochs) epochs with a validation pass each, seconds", f(total, 1)]))
     if let targetEpoch {
@@ -175,30 +206,33 @@ case "encoders":
     let training = TrainingConfiguration()
     let double = sgemmGFLOPs(threads: training.threads)
     print("sgemm 1024³ on \(training.threads) threads: \(f(double, 1)) GFLOP/s; \(training.epochs) epochs each\n")
-    print(row([
-        "image + text encoder", "parameters", "val R@1 i→t / t→i (among 243)", "robustness R@1 i→t",
-        "s per epoch (incl. validation)", "target epoch", "time to target (s)", "total (s)",
-    ]))
+    print(
+        row([
+            "image + text encoder", "parameters", "val R@1 i→t / t→i (among 243)", "robustness R@1 i→t",
+            "s per epoch (incl. validation)", "target epoch", "time to target (s)", "total (s)",
+        ]))
     print(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]))
     let only = CommandLine.arguments.dropFirst(2).map { String($0) }
     for image in ImageEncoderKind.allCases {
         for text in TextEncoderKind.allCases where only.isEmpty || only.contains("\(image)+\(text)") {
-        var config = ModelConfiguration()
-        config.imageEncoder = image
-        config.textEncoder = text
-        let run = TrainingRun.run(model: config, training: training, saveTo: nil).checkpoint
-        guard let summary = run.summary, let report = run.metrics else { fatalError("a training run records both") }
-        let model = run.model
-        let target = summary.targetEpoch
-        let val = report.validation.amongAll
-        print(row([
-            "\(image) + \(text)", String(model.parameterCount),
-            "\(f(val.imageToText.r1 * 100, 1)) % / \(f(val.textToImage.r1 * 100, 1)) %",
-            "\(f((report.robustness?.amongAll.imageToText.r1 ?? 0) * 100, 1)) %", f(summary.medianEpochSeconds ?? 0, 3),
-            target.map { String($0.epoch) } ?? "not reached", target.map { f($0.elapsed, 1) } ?? "–",
-            f(summary.history.last?.elapsed ?? 0, 1),
-        ]))
-        fflush(stdout)
+            var config = ModelConfiguration()
+            config.imageEncoder = image
+            config.textEncoder = text
+            let run = TrainingRun.run(model: config, training: training, saveTo: nil).checkpoint
+            guard let summary = run.summary, let report = run.metrics else { fatalError("a training run records both") }
+            let model = run.model
+            let target = summary.targetEpoch
+            let val = report.validation.amongAll
+            print(
+                row([
+                    "\(image) + \(text)", String(model.parameterCount),
+                    "\(f(val.imageToText.r1 * 100, 1)) % / \(f(val.textToImage.r1 * 100, 1)) %",
+                    "\(f((report.robustness?.amongAll.imageToText.r1 ?? 0) * 100, 1)) %",
+                    f(summary.medianEpochSeconds ?? 0, 3),
+                    target.map { String($0.epoch) } ?? "not reached", target.map { f($0.elapsed, 1) } ?? "–",
+                    f(summary.history.last?.elapsed ?? 0, 1),
+                ]))
+            fflush(stdout)
         }
     }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import ImageIO
-import Datasets
 
 struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import NanoVLM
-import Datasets
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,7 +25,9 @@ struct Eval: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if weights.contains(where: \.isEmpty) { throw ValidationError("--weights needs a file path (got an empty one)") }
+        if weights.contains(where: \.isEmpty) {
+            throw ValidationError("--weights needs a file path (got an empty one)")
+        }
     }
 
     func run() throws {
@@ -62,7 +64,8 @@ struct Eval: ParsableCommand {
             throw CommandFailure(
                 problems.count == 1
                     ? "cannot compare: \(problems[0])"
-                    : "cannot compare, \(problems.count) weights files are unusable:\n  " + problems.joined(separator: "\n  "))
+                    : "cannot compare, \(problems.count) weights files are unusable:\n  "
+                        + problems.joined(separator: "\n  "))
         }
         var rows: [String: WeightsComparison] = [:]
         let ordered = weights.map { path -> WeightsComparison in
@@ -102,7 +105,8 @@ struct WeightsComparison: Encodable {
         let secondsToTarget: Double?
 
         enum CodingKeys: String, CodingKey {
-            case epochs, seconds, secondsPerEpoch = "seconds_per_epoch", secondsPerEpochBasis = "seconds_per_epoch_basis"
+            case epochs, seconds, secondsPerEpoch = "seconds_per_epoch", secondsPerEpochBasis =
+                "seconds_per_epoch_basis"
             case targetEpoch = "target_epoch", secondsToTarget = "seconds_to_target"
         }
 
@@ -188,7 +192,9 @@ func comparisonTable(_ rows: [WeightsComparison]) -> String {
             let estimated = t.secondsPerEpochBasis != WeightsComparison.Training.historyMedian
             cells.append(String(t.epochs))
             cells.append(String(format: "%.2f", t.secondsPerEpoch) + (estimated ? "*" : ""))
-            if estimated { footnotes.append("*: total seconds / epochs; the file's training record has no per-epoch history") }
+            if estimated {
+                footnotes.append("*: total seconds / epochs; the file's training record has no per-epoch history")
+            }
             cells.append(t.targetEpoch.map { String($0) } ?? "not reached")
             cells.append(t.secondsToTarget.map { String(format: "%.1f s", $0) } ?? "–")
         } else {
@@ -206,7 +212,8 @@ func comparisonTable(_ rows: [WeightsComparison]) -> String {
     var lines = [line(headers)] + cells.map(line)
     lines.append("")
     lines.append("val R@1: the 49 validation images and captions, each ranked among all 243 candidates;")
-    lines.append("robust R@1: image→text on the robustness renders, among all 243 (both computed now from the weights).")
+    lines.append(
+        "robust R@1: image→text on the robustness renders, among all 243 (both computed now from the weights).")
     lines.append("epochs, s / epoch: from the file's training record; the median epoch time, validation pass included.")
     lines.append("target epoch: from it to the last epoch, validation R@1 among 243 is 100 % both ways;")
     lines.append("time to target: seconds from the start of training to the end of that epoch.")

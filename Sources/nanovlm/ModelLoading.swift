@@ -18,7 +18,8 @@ func loadOrTrain(_ config: AppConfiguration, quiet: Bool) throws -> Checkpoint {
 /// Trains with the configuration, evaluates, and saves the weights with their metrics.
 func train(_ config: AppConfiguration, progress: ((EpochReport) -> Void)?) throws -> Checkpoint {
     let (checkpoint, saveError) = TrainingRun.run(
-        model: config.model, training: config.training, saveTo: config.weights) { progress?($0) }
+        model: config.model, training: config.training, saveTo: config.weights
+    ) { progress?($0) }
     if let saveError { throw CommandFailure(saveError.message) }
     return checkpoint
 }

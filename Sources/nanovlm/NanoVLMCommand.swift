@@ -12,6 +12,10 @@ struct NanoVLMCommand: ParsableCommand {
     static func main() {
         // OpenBLAS picks its kernels when it loads; fix a generic fallback before any work.
         BLASKernel.reexecuteIfGeneric()
+        // Every subcommand parallelises above BLAS (training shards, embedding chunks, request
+        // threads), and a threaded product rounds differently from a single-threaded one: with
+        // one BLAS thread throughout, eval reproduces exactly the metrics training recorded.
+        BLAS.setThreads(1)
         do {
             var command = try parseAsRoot()
             try command.run()

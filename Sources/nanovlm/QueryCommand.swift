@@ -1,8 +1,8 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import ImageIO
 import NanoVLM
-import Datasets
 
 struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,7 +63,8 @@ struct Query: ParsableCommand {
         let hits = picture.map { index.searchCaptions(image: $0, k: k) } ?? index.searchImages(tokens: tokens, k: k)
         struct Row: Encodable { let rank: Int, id: Int, caption: String, score: Float, probability: Float }
         let rows = hits.enumerated().map { i, hit in
-            Row(rank: i + 1, id: hit.index, caption: dataset.caption(of: hit.index),
+            Row(
+                rank: i + 1, id: hit.index, caption: dataset.caption(of: hit.index),
                 score: hit.score, probability: hit.probability)
         }
         if output.json {

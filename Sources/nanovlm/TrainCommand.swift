@@ -42,17 +42,22 @@ struct Train: ParsableCommand {
             extra["model.seed"] = String(seed)
         }
         let config = try common.load(extra: extra)
-        printError("training \(config.model.imageEncoder)+\(config.model.textEncoder), \(config.training.epochs) epochs, "
-            + "batch \(config.training.batchSize), BLAS \(BLAS.coreName) × \(config.training.threads) threads")
+        printError(
+            "training \(config.model.imageEncoder)+\(config.model.textEncoder), \(config.training.epochs) epochs, "
+                + "batch \(config.training.batchSize), BLAS \(BLAS.coreName) × \(config.training.threads) threads")
         let checkpoint = try train(config) { printError(progressLine($0, of: config.training.epochs)) }
         guard let summary = checkpoint.summary, let metrics = checkpoint.metrics else { return }
         if output.json {
             struct Result: Encodable {
                 let weights: String, sha256: String?, training: TrainingSummary, metrics: EvaluationReport
             }
-            print(try jsonText(Result(weights: config.weights, sha256: checkpoint.sha256, training: summary, metrics: metrics)))
+            print(
+                try jsonText(
+                    Result(weights: config.weights, sha256: checkpoint.sha256, training: summary, metrics: metrics)))
         } else {
-            print("trained in \(String(format: "%.1f", summary.seconds)) s, final loss \(String(format: "%.4f", summary.finalLoss))")
+            print(
+                "trained in \(String(format: "%.1f", summary.seconds)) s, final loss \(String(format: "%.4f", summary.finalLoss))"
+            )
             print("weights: \(config.weights) (sha256 \(checkpoint.sha256 ?? "?"))\n")
             let validationCount = checkpoint.split(defaultSeed: config.training.seed).validation.count
             print(metricsTable(metrics, dataset: checkpoint.dataset, validationCount: validationCount))

@@ -79,7 +79,8 @@ public enum ShapesQueryParser {
         var tokens: [Int] = []
         for typed in merged {
             let word = synonyms[typed] ?? typed
-            guard word != ShapesVocabulary.tokens[ShapesVocabulary.classToken], let token = ShapesVocabulary.index(of: word)
+            guard word != ShapesVocabulary.tokens[ShapesVocabulary.classToken],
+                let token = ShapesVocabulary.index(of: word)
             else { throw QueryError.unknownWord(typed) }
             words.append(word)
             tokens.append(token)

@@ -53,7 +53,9 @@ public final class MetricsRegistry: @unchecked Sendable {
     /// - Parameter durationBuckets: upper bounds in seconds; sorted and deduplicated here,
     ///   `+Inf` is implicit.
     public init(
-        durationBuckets: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+        durationBuckets: [Double] = [
+            0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+        ]
     ) {
         self.durationBuckets = Array(Set(durationBuckets.filter { $0.isFinite })).sorted()
     }
@@ -182,7 +184,8 @@ public final class MetricsRegistry: @unchecked Sendable {
     private static func sanitize(_ name: String, allowColon: Bool) -> String {
         var out = ""
         for (index, scalar) in name.unicodeScalars.enumerated() {
-            let isLetter = (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || scalar == "_"
+            let isLetter =
+                (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || scalar == "_"
                 || (allowColon && scalar == ":")
             let isDigit = scalar >= "0" && scalar <= "9"
             out.unicodeScalars.append(isLetter || (isDigit && index > 0) ? scalar : "_")

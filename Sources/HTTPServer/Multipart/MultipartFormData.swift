@@ -90,7 +90,8 @@ public enum MultipartFormData {
                         "Part \(parts.count + 1) is not followed by a boundary: the body is truncated or misses its closing boundary."
                     )
                 }
-                parts.append(try makePart(headers: headers, data: Array(body[contentStart..<next]), number: parts.count + 1))
+                parts.append(
+                    try makePart(headers: headers, data: Array(body[contentStart..<next]), number: parts.count + 1))
                 position = next + 2
             }
             guard !parts.isEmpty else {
@@ -138,7 +139,9 @@ public enum MultipartFormData {
             return nil
         }
 
-        private func readHeaders(at start: Int, partNumber: Int) throws -> (headers: [(String, String)], contentStart: Int) {
+        private func readHeaders(at start: Int, partNumber: Int) throws -> (
+            headers: [(String, String)], contentStart: Int
+        ) {
             var headers: [(String, String)] = []
             var lineStart = start
             while true {

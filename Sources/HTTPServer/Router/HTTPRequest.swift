@@ -135,8 +135,10 @@ enum RequestTarget {
         for piece in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             if let equals = piece.firstIndex(of: UInt8(ascii: "=")) {
                 result.append(
-                    (decode(piece[..<equals], plusIsSpace: true),
-                     decode(piece[(equals + 1)...], plusIsSpace: true)))
+                    (
+                        decode(piece[..<equals], plusIsSpace: true),
+                        decode(piece[(equals + 1)...], plusIsSpace: true)
+                    ))
             } else {
                 result.append((decode(piece, plusIsSpace: true), ""))
             }

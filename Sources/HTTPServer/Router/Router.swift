@@ -43,7 +43,8 @@ public final class Router: Sendable {
     /// - Returns: the response and the matched pattern (or `"unmatched"`), a bounded
     ///   label for metrics.
     public func respond(to request: HTTPRequest) -> (response: HTTPResponse, route: String) {
-        let method = request.method.utf8.allSatisfy { $0 < 0x61 || $0 > 0x7A } ? request.method : request.method.uppercased()
+        let method =
+            request.method.utf8.allSatisfy { $0 < 0x61 || $0 > 0x7A } ? request.method : request.method.uppercased()
         let snapshot = table.snapshot
         // Most requests name a route without parameters: one dictionary lookup finds it.
         if let candidates = snapshot.literalRoutes[request.path],

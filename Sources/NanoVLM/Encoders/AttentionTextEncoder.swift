@@ -29,7 +29,8 @@ struct AttentionTextEncoder: TextEncoder {
         positions = layout.offset("\(Self.prefix).position_embedding.weight")
         let a = config.attention
         stack = TransformerStack(
-            prefix: Self.prefix, dim: width, heads: a.heads, layers: a.layers, hidden: a.mlpRatio * width, layout: layout)
+            prefix: Self.prefix, dim: width, heads: a.heads, layers: a.layers, hidden: a.mlpRatio * width,
+            layout: layout)
         head = ProjectionHead(prefix: Self.prefix, width: width, dim: dim, layout: layout)
     }
 
@@ -46,7 +47,8 @@ struct AttentionTextEncoder: TextEncoder {
             self.maxLength = maxLength
             tokens = .allocate(capacity: batch * maxLength)
             tokens.initialize(repeating: 0, count: batch * maxLength)
-            stack = TransformerStack.Workspace(stack: encoder.stack, batch: batch, length: maxLength, training: training)
+            stack = TransformerStack.Workspace(
+                stack: encoder.stack, batch: batch, length: maxLength, training: training)
             head = ProjectionHead.Workspace(head: encoder.head, batch: batch, training: training)
         }
 
@@ -85,13 +87,16 @@ struct AttentionTextEncoder: TextEncoder {
         head.forward(ws.head, stream: ws.stack.output, length: t, parameters: p, count: count)
     }
 
-    func backward(_ ws: Workspace, dOutput: UnsafePointer<Float>, parameters p: UnsafePointer<Float>,
-                  gradients g: UnsafeMutablePointer<Float>, count: Int) {
+    func backward(
+        _ ws: Workspace, dOutput: UnsafePointer<Float>, parameters p: UnsafePointer<Float>,
+        gradients g: UnsafeMutablePointer<Float>, count: Int
+    ) {
         let t = ws.maxLength, dx = ws.stack.dStream.pointer
         head.backward(ws.head, dStream: dx, length: t, dOutput: dOutput, parameters: p, gradients: g, count: count)
         stack.backward(ws.stack, parameters: p, gradients: g, count: count)
         // The position add ran in place: the stream's gradient is also the token embeddings'.
-        PositionalEmbedding.backward(dInput: nil, dTable: g + positions, dOutput: dx, batch: count, length: t, dim: width)
+        PositionalEmbedding.backward(
+            dInput: nil, dTable: g + positions, dOutput: dx, batch: count, length: t, dim: width)
         Embedding.backward(dTable: g + table, dOutput: dx, tokens: ws.tokens, count: count * t, dim: width)
     }
 }

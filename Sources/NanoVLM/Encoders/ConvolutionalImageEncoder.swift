@@ -83,7 +83,9 @@ struct ConvolutionalImageEncoder: ImageEncoder {
             rstd = FloatBuffer(count: batch)
             output = FloatBuffer(count: batch * d)
             norms = FloatBuffer(count: batch)
-            gradients = (0..<6).map { training && $0 > 0 ? FloatBuffer(count: batch * s[$0] * s[$0] * w[$0]) : FloatBuffer(count: 0) }
+            gradients = (0..<6).map {
+                training && $0 > 0 ? FloatBuffer(count: batch * s[$0] * s[$0] * w[$0]) : FloatBuffer(count: 0)
+            }
             dNormed = FloatBuffer(count: training ? batch * d : 0)
             dColumns = FloatBuffer(count: training ? columns.map(\.count).max() ?? 0 : 0)
             dPackedWeight = FloatBuffer(count: training ? self.packed.buffers.map(\.count).max() ?? 0 : 0)
@@ -94,7 +96,9 @@ struct ConvolutionalImageEncoder: ImageEncoder {
 
     /// He-uniform convolution weights, zero biases, LayerNorm weight 1 and bias 0.
     func initialise(_ parameters: UnsafeMutablePointer<Float>, layout: ParameterLayout, using rng: inout SeededRandom) {
-        Initialisation.forEach(under: Self.prefix, in: layout, parameters) { Initialisation.standard($0, $1, using: &rng) }
+        Initialisation.forEach(under: Self.prefix, in: layout, parameters) {
+            Initialisation.standard($0, $1, using: &rng)
+        }
     }
 
     func makeWorkspace(batch: Int, training: Bool) -> Workspace {
@@ -135,7 +139,8 @@ struct ConvolutionalImageEncoder: ImageEncoder {
         LayerNorm.forward(
             output: ws.normed.pointer, mean: ws.mean.pointer, rstd: ws.rstd.pointer,
             input: ws.activations[5].pointer, weight: p + normWeight, bias: p + normBias, rows: count, dim: dim)
-        L2Normalize.forward(output: ws.output.pointer, norms: ws.norms.pointer, input: ws.normed.pointer, rows: count, dim: dim)
+        L2Normalize.forward(
+            output: ws.output.pointer, norms: ws.norms.pointer, input: ws.normed.pointer, rows: count, dim: dim)
     }
 
     /// Packs the weights of parameter version `version` unless `packed` holds them already
@@ -151,8 +156,10 @@ struct ConvolutionalImageEncoder: ImageEncoder {
     }
 
     /// Accumulates parameter gradients into `g` from dLoss/dEmbedding `dOutput` (count, D).
-    func backward(_ ws: Workspace, dOutput: UnsafePointer<Float>, parameters p: UnsafePointer<Float>,
-                  gradients g: UnsafeMutablePointer<Float>, count: Int) {
+    func backward(
+        _ ws: Workspace, dOutput: UnsafePointer<Float>, parameters p: UnsafePointer<Float>,
+        gradients g: UnsafeMutablePointer<Float>, count: Int
+    ) {
         let w = widths, s = sides
         ws.dNormed.zero()
         ws.gradients[5].zero()  // LayerNorm's backward accumulates; the convolutions' overwrite

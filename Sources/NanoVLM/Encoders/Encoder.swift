@@ -50,7 +50,9 @@ extension ImageEncoder {
 
     /// Runners over fresh workspaces: the encoder and its workspace bound together.
     func runners(count: Int, batch: Int, training: Bool) -> [ImageRunner] {
-        makeShardWorkspaces(count: count, batch: batch, training: training).map { BoundImageRunner(encoder: self, workspace: $0) }
+        makeShardWorkspaces(count: count, batch: batch, training: training).map {
+            BoundImageRunner(encoder: self, workspace: $0)
+        }
     }
 }
 
@@ -82,7 +84,8 @@ protocol ImageRunner: AnyObject {
     func prepare(parameters: UnsafePointer<Float>, version: Int)
     func forward(parameters: UnsafePointer<Float>, version: Int, count: Int)
     func backward(
-        dOutput: UnsafePointer<Float>, parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>, count: Int)
+        dOutput: UnsafePointer<Float>, parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+        count: Int)
 }
 
 /// A text encoder with a workspace it made.
@@ -93,7 +96,8 @@ protocol TextRunner: AnyObject {
     func set(row: Int, words: [Int])
     func forward(parameters: UnsafePointer<Float>, count: Int)
     func backward(
-        dOutput: UnsafePointer<Float>, parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>, count: Int)
+        dOutput: UnsafePointer<Float>, parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+        count: Int)
 }
 
 final class BoundImageRunner<Encoder: ImageEncoder>: ImageRunner {
@@ -118,7 +122,8 @@ final class BoundImageRunner<Encoder: ImageEncoder>: ImageRunner {
     }
 
     func backward(
-        dOutput: UnsafePointer<Float>, parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>, count: Int
+        dOutput: UnsafePointer<Float>, parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+        count: Int
     ) {
         encoder.backward(workspace, dOutput: dOutput, parameters: parameters, gradients: gradients, count: count)
     }
@@ -143,7 +148,8 @@ final class BoundTextRunner<Encoder: TextEncoder>: TextRunner {
     }
 
     func backward(
-        dOutput: UnsafePointer<Float>, parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>, count: Int
+        dOutput: UnsafePointer<Float>, parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+        count: Int
     ) {
         encoder.backward(workspace, dOutput: dOutput, parameters: parameters, gradients: gradients, count: count)
     }

@@ -7,7 +7,9 @@ enum Initialisation {
     /// LayerNorm weights 1 and biases 0; transformer-block weights uniform with bound
     /// √(3 / fan_in) (standard deviation 1/√fan_in); other weights He-uniform, bound
     /// √(6 / fan_in). fan_in is the product of all but the first dimension.
-    static func standard(_ entry: ParameterLayout.Entry, _ base: UnsafeMutablePointer<Float>, using rng: inout SeededRandom) {
+    static func standard(
+        _ entry: ParameterLayout.Entry, _ base: UnsafeMutablePointer<Float>, using rng: inout SeededRandom
+    ) {
         let name = entry.name
         if name.hasSuffix("norm.weight") || name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight") {
             base.update(repeating: 1, count: entry.count)
@@ -21,12 +23,16 @@ enum Initialisation {
     }
 
     /// N(0, std²) values.
-    static func normal(_ entry: ParameterLayout.Entry, _ base: UnsafeMutablePointer<Float>, std: Double, using rng: inout SeededRandom) {
+    static func normal(
+        _ entry: ParameterLayout.Entry, _ base: UnsafeMutablePointer<Float>, std: Double, using rng: inout SeededRandom
+    ) {
         for i in 0..<entry.count { base[i] = Float(std * rng.normal()) }
     }
 
     /// N(0, 1/C) for a position or class embedding whose last dimension is the width C (CLIP's scale).
-    static func embedding(_ entry: ParameterLayout.Entry, _ base: UnsafeMutablePointer<Float>, using rng: inout SeededRandom) {
+    static func embedding(
+        _ entry: ParameterLayout.Entry, _ base: UnsafeMutablePointer<Float>, using rng: inout SeededRandom
+    ) {
         normal(entry, base, std: 1 / Double(entry.shape.last ?? 1).squareRoot(), using: &rng)
     }
 

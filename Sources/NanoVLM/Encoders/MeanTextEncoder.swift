@@ -79,15 +79,18 @@ struct MeanTextEncoder: TextEncoder {
 
     func forward(_ ws: Workspace, parameters p: UnsafePointer<Float>, count: Int) {
         let e = tokenDim
-        Embedding.forward(output: ws.gathered.pointer, tokens: ws.tokens, table: p + table, count: count * ws.maxLength, dim: e)
+        Embedding.forward(
+            output: ws.gathered.pointer, tokens: ws.tokens, table: p + table, count: count * ws.maxLength, dim: e)
         MaskedMeanPool.forward(
             output: ws.head.input.pointer, input: ws.gathered.pointer, lengths: ws.lengths,
             batch: count, maxLength: ws.maxLength, dim: e)
         head.forward(ws.head, parameters: p, count: count)
     }
 
-    func backward(_ ws: Workspace, dOutput: UnsafePointer<Float>, parameters p: UnsafePointer<Float>,
-                  gradients g: UnsafeMutablePointer<Float>, count: Int) {
+    func backward(
+        _ ws: Workspace, dOutput: UnsafePointer<Float>, parameters p: UnsafePointer<Float>,
+        gradients g: UnsafeMutablePointer<Float>, count: Int
+    ) {
         let e = tokenDim
         ws.dGathered.zero()
         head.backward(ws.head, dOutput: dOutput, parameters: p, gradients: g, count: count)

@@ -53,11 +53,14 @@ struct ProjectionHead {
         LayerNorm.forward(
             output: ws.normed.pointer, mean: ws.mean.pointer, rstd: ws.rstd.pointer, input: ws.projected.pointer,
             weight: p + normWeight, bias: p + normBias, rows: count, dim: dim)
-        L2Normalize.forward(output: ws.output.pointer, norms: ws.norms.pointer, input: ws.normed.pointer, rows: count, dim: dim)
+        L2Normalize.forward(
+            output: ws.output.pointer, norms: ws.norms.pointer, input: ws.normed.pointer, rows: count, dim: dim)
     }
 
     /// Reads row 0 (`[CLS]`) of each of `count` sequences of `length` in `stream` (B, T, C).
-    func forward(_ ws: Workspace, stream: UnsafePointer<Float>, length: Int, parameters p: UnsafePointer<Float>, count: Int) {
+    func forward(
+        _ ws: Workspace, stream: UnsafePointer<Float>, length: Int, parameters p: UnsafePointer<Float>, count: Int
+    ) {
         for b in 0..<count { (ws.input.pointer + b * width).update(from: stream + b * length * width, count: width) }
         forward(ws, parameters: p, count: count)
     }

@@ -45,7 +45,8 @@ struct TransformerStack {
             }
             lengths = .allocate(capacity: batch)
             lengths.initialize(repeating: Int32(length), count: batch)
-            scratch = training ? TransformerBlock.Scratch(batch: batch, length: length, dim: c, hidden: stack.hidden) : nil
+            scratch =
+                training ? TransformerBlock.Scratch(batch: batch, length: length, dim: c, hidden: stack.hidden) : nil
             dStream = FloatBuffer(count: training ? batch * length * c : 0)
         }
 
@@ -59,14 +60,18 @@ struct TransformerStack {
     func forward(_ ws: Workspace, parameters p: UnsafePointer<Float>, count: Int) {
         for l in 0..<layers {
             TransformerBlock.forward(
-                output: ws.streams[l + 1].pointer, saved: ws.saved[l], input: ws.streams[l].pointer, lengths: ws.lengths,
-                parameters: p, offsets: offsets[l], batch: count, length: ws.length, dim: dim, heads: heads, hidden: hidden)
+                output: ws.streams[l + 1].pointer, saved: ws.saved[l], input: ws.streams[l].pointer,
+                lengths: ws.lengths,
+                parameters: p, offsets: offsets[l], batch: count, length: ws.length, dim: dim, heads: heads,
+                hidden: hidden)
         }
     }
 
     /// `ws.dStream` holds dLoss/dStreams[L] on entry and dLoss/dStreams[0] on return; weight
     /// gradients accumulate into `g`.
-    func backward(_ ws: Workspace, parameters p: UnsafePointer<Float>, gradients g: UnsafeMutablePointer<Float>, count: Int) {
+    func backward(
+        _ ws: Workspace, parameters p: UnsafePointer<Float>, gradients g: UnsafeMutablePointer<Float>, count: Int
+    ) {
         guard let scratch = ws.scratch else { preconditionFailure("the workspace was made for inference") }
         for l in stride(from: layers - 1, through: 0, by: -1) {
             TransformerBlock.backward(

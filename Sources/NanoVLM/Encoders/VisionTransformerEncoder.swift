@@ -38,7 +38,8 @@ struct VisionTransformerEncoder: ImageEncoder {
         classEmbedding = layout.offset("\(Self.prefix).class_embedding")
         positions = layout.offset("\(Self.prefix).position_embedding")
         stack = TransformerStack(
-            prefix: Self.prefix, dim: width, heads: v.heads, layers: v.layers, hidden: v.mlpRatio * width, layout: layout)
+            prefix: Self.prefix, dim: width, heads: v.heads, layers: v.layers, hidden: v.mlpRatio * width,
+            layout: layout)
         head = ProjectionHead(prefix: Self.prefix, width: width, dim: dim, layout: layout)
     }
 
@@ -58,7 +59,8 @@ struct VisionTransformerEncoder: ImageEncoder {
             pixelBuffer = FloatBuffer(count: batch * Self.pixelsPerImage)
             patchRows = FloatBuffer(count: batch * n * PatchEmbedding.inChannels * encoder.patch * encoder.patch)
             embedded = FloatBuffer(count: batch * n * c)
-            stack = TransformerStack.Workspace(stack: encoder.stack, batch: batch, length: encoder.length, training: training)
+            stack = TransformerStack.Workspace(
+                stack: encoder.stack, batch: batch, length: encoder.length, training: training)
             head = ProjectionHead.Workspace(head: encoder.head, batch: batch, training: training)
             dEmbedded = FloatBuffer(count: training ? batch * n * c : 0)
         }
@@ -89,24 +91,30 @@ struct VisionTransformerEncoder: ImageEncoder {
             output: ws.embedded.pointer, patches: ws.patchRows.pointer, input: ws.pixels,
             weight: p + patchWeight, bias: p + patchBias, batch: count, side: Self.side, patch: patch, dim: width)
         ClassToken.forward(
-            output: x, input: ws.embedded.pointer, classEmbedding: p + classEmbedding, batch: count, count: n, dim: width)
+            output: x, input: ws.embedded.pointer, classEmbedding: p + classEmbedding, batch: count, count: n,
+            dim: width)
         PositionalEmbedding.forward(output: x, input: x, table: p + positions, batch: count, length: length, dim: width)
         stack.forward(ws.stack, parameters: p, count: count)
         head.forward(ws.head, stream: ws.stack.output, length: length, parameters: p, count: count)
     }
 
-    func backward(_ ws: Workspace, dOutput: UnsafePointer<Float>, parameters p: UnsafePointer<Float>,
-                  gradients g: UnsafeMutablePointer<Float>, count: Int) {
+    func backward(
+        _ ws: Workspace, dOutput: UnsafePointer<Float>, parameters p: UnsafePointer<Float>,
+        gradients g: UnsafeMutablePointer<Float>, count: Int
+    ) {
         let n = patches, dx = ws.stack.dStream.pointer
         head.backward(ws.head, dStream: dx, length: length, dOutput: dOutput, parameters: p, gradients: g, count: count)
         stack.backward(ws.stack, parameters: p, gradients: g, count: count)
-        PositionalEmbedding.backward(dInput: nil, dTable: g + positions, dOutput: dx, batch: count, length: length, dim: width)
+        PositionalEmbedding.backward(
+            dInput: nil, dTable: g + positions, dOutput: dx, batch: count, length: length, dim: width)
         ws.dEmbedded.zero()
         ClassToken.backward(
-            dInput: ws.dEmbedded.pointer, dClassEmbedding: g + classEmbedding, dOutput: dx, batch: count, count: n, dim: width)
+            dInput: ws.dEmbedded.pointer, dClassEmbedding: g + classEmbedding, dOutput: dx, batch: count, count: n,
+            dim: width)
         // The pixels need no gradient.
         PatchEmbedding.backward(
             dInput: nil, dWeight: g + patchWeight, dBias: g + patchBias, dPatches: nil, dOutput: ws.dEmbedded.pointer,
-            patches: ws.patchRows.pointer, weight: p + patchWeight, batch: count, side: Self.side, patch: patch, dim: width)
+            patches: ws.patchRows.pointer, weight: p + patchWeight, batch: count, side: Self.side, patch: patch,
+            dim: width)
     }
 }

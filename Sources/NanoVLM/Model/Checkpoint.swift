@@ -1,7 +1,7 @@
+import Datasets
 import Foundation
 import JSON
 import SafeTensors
-import Datasets
 
 /// A weights file that can't be used; the message names the problem.
 public struct CheckpointError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -24,7 +24,8 @@ public struct Checkpoint: Sendable {
     public var sha256: String?
 
     public init(
-        model: DualEncoder, dataset: any Dataset = ShapesDataset(), training: TrainingConfiguration? = nil, summary: TrainingSummary? = nil,
+        model: DualEncoder, dataset: any Dataset = ShapesDataset(), training: TrainingConfiguration? = nil,
+        summary: TrainingSummary? = nil,
         metrics: EvaluationReport? = nil, sha256: String? = nil
     ) {
         self.model = model
@@ -45,7 +46,9 @@ public struct Checkpoint: Sendable {
         // Slashes escaped (`\/`), as checkpoints have always been written, so the same model
         // writes the same bytes and digest.
         let encoder = JSONCoding.encoder(escapingSlashes: true)
-        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+        func json<T: Encodable>(_ value: T) throws -> String {
+            String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
         var metadata = [
             Key.format: "pt", Key.model: try json(model.config), Key.dataset: dataset.name,
             Key.vocabulary: try json(dataset.vocabulary.tokens),
@@ -122,7 +125,8 @@ public struct Checkpoint: Sendable {
         if let vocabulary = try metadata(Key.vocabulary, [String].self), vocabulary != expected {
             throw CheckpointError(
                 "the weights were trained with another vocabulary (\(vocabulary.count) tokens: "
-                    + "\(vocabulary.prefix(6).joined(separator: ", "))…); the \(dataset.name) dataset has \(expected.count)")
+                    + "\(vocabulary.prefix(6).joined(separator: ", "))…); the \(dataset.name) dataset has \(expected.count)"
+            )
         }
         let layout = ParameterLayout.dualEncoder(config, vocabularySize: expected.count)
         var problems: [String] = []

@@ -56,8 +56,12 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
 
     /// Checks ranges; the message names the key.
     public func validate() throws {
-        func fail(_ key: String, _ why: String) -> ConfigurationError { ConfigurationError(key: "model.\(key)", message: why) }
-        guard (1...1024).contains(embeddingDim) else { throw fail("embedding_dim", "must be in 1…1024 (got \(embeddingDim))") }
+        func fail(_ key: String, _ why: String) -> ConfigurationError {
+            ConfigurationError(key: "model.\(key)", message: why)
+        }
+        guard (1...1024).contains(embeddingDim) else {
+            throw fail("embedding_dim", "must be in 1…1024 (got \(embeddingDim))")
+        }
         guard (1...1024).contains(tokenDim) else { throw fail("token_dim", "must be in 1…1024 (got \(tokenDim))") }
         guard channels.count == 4, channels.allSatisfy({ (1...1024).contains($0) }) else {
             throw fail("channels", "must be four widths in 1…1024 (got \(channels))")
@@ -73,9 +77,12 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         guard [1, 2, 4, 8, 16, 32].contains(vit.patchSize) else {
             throw fail("vit.patch_size", "must divide the 32-pixel side: 1, 2, 4, 8, 16 or 32 (got \(vit.patchSize))")
         }
-        guard (1...8).contains(vit.mlpRatio) else { throw fail("vit.mlp_ratio", "must be in 1…8 (got \(vit.mlpRatio))") }
+        guard (1...8).contains(vit.mlpRatio) else {
+            throw fail("vit.mlp_ratio", "must be in 1…8 (got \(vit.mlpRatio))")
+        }
         guard (1...tokenDim).contains(attention.heads), tokenDim % attention.heads == 0 else {
-            throw fail("attention.heads", "must divide token_dim = \(tokenDim), the attention width (got \(attention.heads))")
+            throw fail(
+                "attention.heads", "must divide token_dim = \(tokenDim), the attention width (got \(attention.heads))")
         }
         guard (1...16).contains(attention.layers) else {
             throw fail("attention.layers", "must be in 1…16 (got \(attention.layers))")
@@ -174,10 +181,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     }
 
     public func validate() throws {
-        func fail(_ key: String, _ why: String) -> ConfigurationError { ConfigurationError(key: "training.\(key)", message: why) }
+        func fail(_ key: String, _ why: String) -> ConfigurationError {
+            ConfigurationError(key: "training.\(key)", message: why)
+        }
         guard (1...100_000).contains(epochs) else { throw fail("epochs", "must be in 1…100000 (got \(epochs))") }
         guard (2...194).contains(batchSize) else { throw fail("batch_size", "must be in 2…194 (got \(batchSize))") }
-        guard learningRate > 0 && learningRate < 1 else { throw fail("learning_rate", "must be in (0, 1) (got \(learningRate))") }
+        guard learningRate > 0 && learningRate < 1 else {
+            throw fail("learning_rate", "must be in (0, 1) (got \(learningRate))")
+        }
         guard ["constant", "cosine"].contains(schedule) else {
             throw fail("schedule", "must be \"constant\" or \"cosine\" (got \"\(schedule)\")")
         }

@@ -50,7 +50,8 @@ public enum Similarity {
         let s = matrix(queries, candidates, dim: dim)
         return s.withUnsafeBufferPointer { p in
             guard let base = p.baseAddress else { return RankMetrics(r1: 0, r5: 0, meanRank: 0) }
-            return RankMetrics(scores: base, queries: correct.count, candidates: candidates.count / dim, correct: correct)
+            return RankMetrics(
+                scores: base, queries: correct.count, candidates: candidates.count / dim, correct: correct)
         }
     }
 }

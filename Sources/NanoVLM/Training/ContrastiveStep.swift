@@ -79,7 +79,8 @@ final class ContrastiveStep {
         shards[0].prepare(parameters: p, version: version)
         forEachShard(ranges.count) { s in
             shards[s].forward(parameters: p, version: version, count: ranges[s].count)
-            (imageEmbeddings.pointer + ranges[s].lowerBound * d).update(from: shards[s].output.pointer, count: ranges[s].count * d)
+            (imageEmbeddings.pointer + ranges[s].lowerBound * d).update(
+                from: shards[s].output.pointer, count: ranges[s].count * d)
         }
         texts.forward(parameters: p, count: count)
         let scale = model.scale

@@ -28,7 +28,9 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var finalLoss: Double
     public var history: [EpochReport]
     public var blasCore: String
-    enum CodingKeys: String, CodingKey { case epochs, seconds, finalLoss = "final_loss", history, blasCore = "blas_core" }
+    enum CodingKeys: String, CodingKey {
+        case epochs, seconds, finalLoss = "final_loss", history, blasCore = "blas_core"
+    }
 }
 
 /// Trains a dual encoder with the symmetric contrastive loss on a dataset's training items:
@@ -83,7 +85,8 @@ public final class Trainer {
                 lossSum += Double(step.run(count: ids.count))
                 adam.update(
                     parameters: model.parameters.pointer, gradients: step.gradients.pointer,
-                    firstMoment: m.pointer, secondMoment: v.pointer, count: model.parameterCount, threads: config.threads)
+                    firstMoment: m.pointer, secondMoment: v.pointer, count: model.parameterCount,
+                    threads: config.threads)
                 model.temperatureSetting.clamp(model.parameters.pointer)
                 model.parametersChanged()
             }

@@ -1,8 +1,8 @@
+import Datasets
 import Foundation
 import Logging
 import NanoTensor
 import NanoVLM
-import Datasets
 
 /// Why weights could not become the served model; the message names the problem.
 public struct ModelLoaderError: Error, CustomStringConvertible, Sendable {
@@ -26,7 +26,8 @@ enum ModelLoader {
             throw ModelLoaderError(error.message)
         }
         readiness?.update(Readiness.weights, .ok, detail: "loaded from \(path)")
-        return try prepare(checkpoint, source: .loadedFromFile, path: path, configuration: configuration, readiness: readiness)
+        return try prepare(
+            checkpoint, source: .loadedFromFile, path: path, configuration: configuration, readiness: readiness)
     }
 
     /// Trains with the configured settings, then saves the weights with their metrics to
@@ -52,13 +53,16 @@ enum ModelLoader {
         if let saveError {
             logger.error("could not save the weights; serving them from memory", metadata: ["error": "\(saveError)"])
         } else {
-            logger.info("saved weights", metadata: ["path": "\(configuration.weights)", "sha256": "\(checkpoint.sha256 ?? "-")"])
+            logger.info(
+                "saved weights",
+                metadata: ["path": "\(configuration.weights)", "sha256": "\(checkpoint.sha256 ?? "-")"])
         }
         let summary = checkpoint.summary
         readiness.update(
             Readiness.weights, .ok,
             detail: String(
-                format: "trained %d epochs in %.1f s, final loss %.4f", epochs, summary?.seconds ?? 0, summary?.finalLoss ?? 0),
+                format: "trained %d epochs in %.1f s, final loss %.4f", epochs, summary?.seconds ?? 0,
+                summary?.finalLoss ?? 0),
             epoch: epochs, epochs: epochs)
         return checkpoint
     }
@@ -89,7 +93,8 @@ enum ModelLoader {
         readiness?.update(Readiness.selfTest, .ok, detail: "\(figure) ≥ \(floor)")
 
         let split = checkpoint.split(defaultSeed: configuration.training.seed)
-        let metrics = checkpoint.metrics ?? Evaluator.evaluate(checkpoint.model, dataset: checkpoint.dataset, split: split)
+        let metrics =
+            checkpoint.metrics ?? Evaluator.evaluate(checkpoint.model, dataset: checkpoint.dataset, split: split)
         let provenance = Provenance(
             source: source, path: path, sha256: checkpoint.sha256, training: checkpoint.training,
             summary: checkpoint.summary, metrics: metrics)

@@ -31,7 +31,10 @@ public enum ServiceRunner {
         if case .failure(let error) = ServedFiles.loaded {
             logger.critical(
                 "resource bundle missing",
-                metadata: ["missing": "\(error.missing.joined(separator: ", "))", "searched": "\(error.searched.joined(separator: ", "))"])
+                metadata: [
+                    "missing": "\(error.missing.joined(separator: ", "))",
+                    "searched": "\(error.searched.joined(separator: ", "))",
+                ])
             throw error
         }
         let state = ServiceState(configuration: configuration, logger: logger)
@@ -42,13 +45,15 @@ public enum ServiceRunner {
         let settings = configuration.server
         let server = HTTPServer(
             configuration: ServerConfiguration(
-                host: settings.host, port: settings.port, maxBodyBytes: settings.maxBodyBytes, threads: settings.threads,
+                host: settings.host, port: settings.port, maxBodyBytes: settings.maxBodyBytes,
+                threads: settings.threads,
                 connectionTimeoutSeconds: settings.connectionTimeoutSeconds, connectionLimit: settings.connectionLimit,
                 perIPConnectionLimit: settings.perIPConnectionLimit),
             handler: { api.handle($0) })
         try server.start()
         let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
-        logger.info("listening", metadata: ["address": "http://\(host):\(server.port)", "threads": "\(settings.threads)"])
+        logger.info(
+            "listening", metadata: ["address": "http://\(host):\(server.port)", "threads": "\(settings.threads)"])
         announce("listening on http://\(host):\(server.port)")
 
         let startup = Thread {
@@ -86,7 +91,8 @@ public enum ServiceRunner {
                     do {
                         try state.reload()
                     } catch {
-                        logger.error("SIGHUP reload failed; the previous model keeps serving", metadata: ["error": "\(error)"])
+                        logger.error(
+                            "SIGHUP reload failed; the previous model keeps serving", metadata: ["error": "\(error)"])
                     }
                 }
             case .signal(let number):
@@ -111,9 +117,13 @@ public enum ServiceRunner {
         }
         logger.info(
             "no weights file; training",
-            metadata: ["path": "\(path)", "epochs": "\(configuration.training.epochs)", "seed": "\(configuration.training.seed)"])
+            metadata: [
+                "path": "\(path)", "epochs": "\(configuration.training.epochs)",
+                "seed": "\(configuration.training.seed)",
+            ])
         let checkpoint = ModelLoader.train(configuration: configuration, readiness: state.readiness, logger: logger)
-        logger.info("trained", metadata: ["seconds": "\(checkpoint.summary.map { String(format: "%.1f", $0.seconds) } ?? "-")"])
+        logger.info(
+            "trained", metadata: ["seconds": "\(checkpoint.summary.map { String(format: "%.1f", $0.seconds) } ?? "-")"])
         let model = try ModelLoader.prepare(
             checkpoint, source: .trainedAtStartup, path: path, configuration: configuration, readiness: state.readiness)
         logger.info("self-test passed", metadata: ["gallery_r1": "\(model.galleryR1)"])

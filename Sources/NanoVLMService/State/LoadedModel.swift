@@ -1,5 +1,5 @@
-import NanoVLM
 import Datasets
+import NanoVLM
 
 /// Where the served weights came from (docs/API.md, `GET /v1/model`).
 public struct Provenance: Sendable {

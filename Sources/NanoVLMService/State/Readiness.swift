@@ -71,7 +71,9 @@ public final class Readiness: @unchecked Sendable {
         lock.unlock()
     }
 
-    func update(_ name: String, _ state: ReadinessCheck.State, detail: String? = nil, epoch: Int? = nil, epochs: Int? = nil) {
+    func update(
+        _ name: String, _ state: ReadinessCheck.State, detail: String? = nil, epoch: Int? = nil, epochs: Int? = nil
+    ) {
         lock.lock()
         defer { lock.unlock() }
         guard let index = checks.firstIndex(where: { $0.name == name }) else { return }

@@ -58,7 +58,9 @@ public final class ServiceState: @unchecked Sendable {
         install(loaded)
         logger.info(
             "reloaded weights",
-            metadata: ["path": "\(path)", "sha256": "\(loaded.provenance.sha256 ?? "-")", "gallery_r1": "\(loaded.galleryR1)"])
+            metadata: [
+                "path": "\(path)", "sha256": "\(loaded.provenance.sha256 ?? "-")", "gallery_r1": "\(loaded.galleryR1)",
+            ])
         return loaded
     }
 

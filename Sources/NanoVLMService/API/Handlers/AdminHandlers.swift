@@ -19,13 +19,16 @@ extension ServiceAPI {
             let provenance = loaded.provenance
             return try JSON.response(
                 ReloadResponse(
-                    weights: .init(source: provenance.source.rawValue, path: provenance.path, sha256: provenance.sha256),
+                    weights: .init(
+                        source: provenance.source.rawValue, path: provenance.path, sha256: provenance.sha256),
                     galleryR1: loaded.galleryR1))
         } catch let error as ModelLoaderError {
-            state.logger.error("reload failed; the previous model keeps serving", metadata: ["error": "\(error.message)"])
+            state.logger.error(
+                "reload failed; the previous model keeps serving", metadata: ["error": "\(error.message)"])
             // The request was fine; the file on the server is not: 409, not a 4xx the client can fix by resending.
             throw HTTPError(
-                409, code: "reload_failed", message: "Reload failed, the previous model keeps serving: \(error.message)")
+                409, code: "reload_failed", message: "Reload failed, the previous model keeps serving: \(error.message)"
+            )
         }
     }
 
@@ -40,7 +43,8 @@ extension ServiceAPI {
         let parts = header.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw HTTPError(
-                401, code: "unauthorized", message: "The Authorization header must be Bearer <token>.", headers: challenge)
+                401, code: "unauthorized", message: "The Authorization header must be Bearer <token>.",
+                headers: challenge)
         }
         let given = parts[1].trimmingCharacters(in: .whitespaces)
         guard Self.constantTimeEquals(given, state.configuration.server.adminToken) else {

@@ -1,7 +1,7 @@
+import Datasets
 import HTTPServer
 import ImageIO
 import NanoVLM
-import Datasets
 
 /// The gallery: `GET /v1/images` and `GET /v1/images/{id}.png`. Neither needs the model,
 /// so both answer during start-up.

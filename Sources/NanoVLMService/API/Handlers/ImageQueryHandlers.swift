@@ -1,6 +1,6 @@
+import Datasets
 import HTTPServer
 import NanoVLM
-import Datasets
 
 /// Image → text: `/v1/search/captions`, `/v1/classify`, `/v1/embed/image`.
 extension ServiceAPI {
@@ -14,7 +14,8 @@ extension ServiceAPI {
         let candidates = request.queryValues("candidates") + (upload.fields["candidates"] ?? [])
         guard candidates.count <= Self.maxCandidates else {
             throw APIError.badRequest(
-                "too_many_items", "candidates holds \(candidates.count) texts; at most \(Self.maxCandidates) are accepted.")
+                "too_many_items",
+                "candidates holds \(candidates.count) texts; at most \(Self.maxCandidates) are accepted.")
         }
         let index = model.index
         let results: [SearchHit]
@@ -55,7 +56,8 @@ extension ServiceAPI {
     func embedImage(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
         let model = try state.requireModel()
         let upload = try ImageUpload(request)
-        return try JSON.response(EmbeddingResponse(dim: model.index.dim, embedding: model.index.embed(image: upload.image)))
+        return try JSON.response(
+            EmbeddingResponse(dim: model.index.dim, embedding: model.index.embed(image: upload.image)))
     }
 
     func embedText(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
@@ -67,14 +69,17 @@ extension ServiceAPI {
             let parsed = try QueryInputs.parse(text, field: "text", dataset: model.dataset)
             return try JSON.response(EmbeddingResponse(dim: index.dim, embedding: index.embed(text: parsed.tokens)))
         case (nil, let texts?):
-            let parsed = try texts.enumerated().map { try QueryInputs.parse($1, field: "texts[\($0)]", dataset: model.dataset) }
+            let parsed = try texts.enumerated().map {
+                try QueryInputs.parse($1, field: "texts[\($0)]", dataset: model.dataset)
+            }
             let flat = index.embed(texts: parsed.map(\.tokens))
             let d = index.dim
             let rows = (0..<parsed.count).map { Array(flat[($0 * d)..<(($0 + 1) * d)]) }
             return try JSON.response(EmbeddingsResponse(dim: d, embeddings: rows))
         case (nil, nil):
             throw APIError.badRequest(
-                "missing_field", "The body needs \"text\" (one text) or \"texts\" (several), e.g. {\"text\": \"red circle\"}.")
+                "missing_field",
+                "The body needs \"text\" (one text) or \"texts\" (several), e.g. {\"text\": \"red circle\"}.")
         case (.some, .some):
             throw APIError.badRequest("conflicting_fields", "Send either \"text\" or \"texts\", not both.")
         }

@@ -1,13 +1,14 @@
+import Datasets
 import HTTPServer
 import NanoVLM
-import Datasets
 
 /// Text → image: `GET` and `POST /v1/search/images`.
 extension ServiceAPI {
     func searchImagesGET(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
         let model = try state.requireModel()
         guard let text = request.queryValue("q") else {
-            throw APIError.badRequest("missing_parameter", "The query parameter q is required, e.g. ?q=pink+circle+top.")
+            throw APIError.badRequest(
+                "missing_parameter", "The query parameter q is required, e.g. ?q=pink+circle+top.")
         }
         let k = try QueryInputs.k(request.queryValue("k"), maxK: model.index.count)
         let explain = try QueryInputs.flag(request.queryValue("explain"), name: "explain")
@@ -25,14 +26,17 @@ extension ServiceAPI {
         case (let text?, nil):
             return try searchResponse(model, text, field: "q", k: k, explain: explain)
         case (nil, let texts?):
-            let parsed = try texts.enumerated().map { try QueryInputs.parse($1, field: "queries[\($0)]", dataset: model.dataset) }
+            let parsed = try texts.enumerated().map {
+                try QueryInputs.parse($1, field: "queries[\($0)]", dataset: model.dataset)
+            }
             let entries = zip(texts, parsed).map { text, query in
                 BatchSearchResponse.Entry(query: text, results: rankImages(model, query, k: k, explain: explain))
             }
             return try JSON.response(BatchSearchResponse(k: k, queries: entries))
         case (nil, nil):
             throw APIError.badRequest(
-                "missing_field", "The body needs \"q\" (one query) or \"queries\" (a batch), e.g. {\"q\": \"pink circle top\"}.")
+                "missing_field",
+                "The body needs \"q\" (one query) or \"queries\" (a batch), e.g. {\"q\": \"pink circle top\"}.")
         case (.some, .some):
             throw APIError.badRequest("conflicting_fields", "Send either \"q\" or \"queries\", not both.")
         }

@@ -1,6 +1,6 @@
+import Datasets
 import HTTPServer
 import ImageIO
-import Datasets
 
 /// The service's HTTP errors, one constructor per kind, so codes stay consistent.
 enum APIError {

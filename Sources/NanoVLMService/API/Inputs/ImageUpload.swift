@@ -16,7 +16,8 @@ struct ImageUpload {
     init(_ request: HTTPRequest) throws {
         guard let type = request.contentType else {
             throw APIError.unsupportedMediaType(
-                "The request has no Content-Type; send a PNG as image/png or as a multipart/form-data file field named image.")
+                "The request has no Content-Type; send a PNG as image/png or as a multipart/form-data file field named image."
+            )
         }
         let png: [UInt8]
         var fields: [String: [String]] = [:]
@@ -24,14 +25,16 @@ struct ImageUpload {
         case "image/png":
             png = request.body
         case "multipart/form-data":
-            let parts = try MultipartFormData.parse(body: request.body, contentType: request.header("content-type") ?? type)
+            let parts = try MultipartFormData.parse(
+                body: request.body, contentType: request.header("content-type") ?? type)
             let file =
                 parts.first { Self.fileFieldNames.contains($0.name) && $0.filename != nil }
                 ?? parts.first { Self.fileFieldNames.contains($0.name) }
                 ?? parts.first { $0.filename != nil }
             guard let file else {
                 throw APIError.badRequest(
-                    "missing_image", "The form has no image: send the PNG as a file field named image (curl -F image=@x.png).")
+                    "missing_image",
+                    "The form has no image: send the PNG as a file field named image (curl -F image=@x.png).")
             }
             if let partType = file.contentType, partType != "image/png", partType != "application/octet-stream" {
                 throw APIError.unsupportedMediaType(

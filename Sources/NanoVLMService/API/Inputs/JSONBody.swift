@@ -26,7 +26,8 @@ struct JSONBody {
         if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw APIError.badRequest(
                 "unknown_field",
-                "Unknown field \"\(unknown)\"; this endpoint accepts \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")).")
+                "Unknown field \"\(unknown)\"; this endpoint accepts \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))."
+            )
         }
         self.fields = fields
     }

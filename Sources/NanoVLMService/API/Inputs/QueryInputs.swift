@@ -1,5 +1,5 @@
-import HTTPServer
 import Datasets
+import HTTPServer
 
 /// Parameters shared by the search endpoints.
 enum QueryInputs {
