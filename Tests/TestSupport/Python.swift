@@ -17,10 +17,15 @@ public struct PythonRun: Sendable {
 /// Runs `python3` with arguments (a script and its arguments, `-c CODE` or `-m MODULE`).
 /// Returns the exit status and both outputs; with `requireSuccess`, a non-zero exit fails
 /// the test with the transcript and throws, so callers can read `output` without checking.
+/// With NANOVLM_SKIP_PYTHON=1 it runs nothing and skips the test: for runs where a child
+/// process cannot start (under valgrind, whose preload would follow it) or Python is absent.
 @discardableResult
 public func runPython(
     _ arguments: [String], requireSuccess: Bool = false, file: StaticString = #filePath, line: UInt = #line
 ) throws -> PythonRun {
+    if ProcessInfo.processInfo.environment["NANOVLM_SKIP_PYTHON"] == "1" {
+        throw XCTSkip("this test runs python3, and NANOVLM_SKIP_PYTHON=1")
+    }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3"] + arguments
@@ -47,17 +52,14 @@ public func runPython(
 }
 
 /// Requires a `python3` that imports every one of `modules`. When it does not (or python3
-/// is missing), fails the test naming `install` and throws; with NANOVLM_SKIP_PYTHON=1 it
-/// skips the test instead, for machines that deliberately have no Python.
+/// is missing), fails the test naming `install` and throws (with NANOVLM_SKIP_PYTHON=1,
+/// `runPython` skips the test first).
 public func requirePython(
     modules: [String], install: String, file: StaticString = #filePath, line: UInt = #line
 ) throws {
     let probe = try runPython(["-c", "import " + (modules.isEmpty ? "sys" : modules.joined(separator: ", "))])
     guard probe.status != 0 else { return }
     let missing = "python3 with \(modules.isEmpty ? "its standard library" : modules.joined(separator: ", ")) is missing"
-    if ProcessInfo.processInfo.environment["NANOVLM_SKIP_PYTHON"] == "1" {
-        throw XCTSkip("\(missing) and NANOVLM_SKIP_PYTHON=1")
-    }
     XCTFail(
         "\(missing): \(install) (NANOVLM_SKIP_PYTHON=1 skips instead).\n\(probe.transcript)", file: file, line: line)
     throw PythonFailure(description: missing)
