@@ -7,15 +7,20 @@ import NanoTensor
 /// `DatasetRegistry`.
 ///
 /// Items have ids 0..<count. Every item has a gallery image (what the service ranks and
-/// serves) and a caption; the caption's tokens index `vocabulary`.
+/// serves) and one or more captions; the first is the one the gallery shows and retrieval
+/// ranks, and training draws among all of them. Caption tokens index `vocabulary`.
 public protocol Dataset: Sendable {
     /// The name the weights record and that selects the dataset, e.g. "shapes".
     var name: String { get }
     var count: Int { get }
-    /// The caption of item `id`.
+    /// The caption the gallery shows for item `id` (the first of `captions(of:)`).
     func caption(of id: Int) -> String
-    /// The caption's word tokens (vocabulary indices, no `[CLS]`).
+    /// Its word tokens (vocabulary indices, no `[CLS]`).
     func captionTokens(of id: Int) -> [Int]
+    /// Every caption of item `id`, the shown one first.
+    func captions(of id: Int) -> [String]
+    /// Their word tokens, in the order of `captions(of:)`.
+    func allCaptionTokens(of id: Int) -> [[Int]]
     var vocabulary: Vocabulary { get }
     /// Free text reduced to vocabulary words, or an error a person can act on.
     func parse(query: String) throws -> ParsedQuery
@@ -37,6 +42,8 @@ public protocol Dataset: Sendable {
 }
 
 extension Dataset {
+    public func captions(of id: Int) -> [String] { [caption(of: id)] }
+    public func allCaptionTokens(of id: Int) -> [[Int]] { [captionTokens(of: id)] }
     public var robustnessSets: [RobustnessSet] { [] }
     public var attributes: [Attribute] { [] }
     public func fields(of id: Int) -> [(name: String, value: String)] { [] }

@@ -81,7 +81,12 @@ public final class Trainer {
                     guard config.augment, rng.uniform() >= config.canonicalFraction else { return gallery[id] }
                     return dataset.augmentedImage(of: id, using: &rng)
                 }
-                step.set(images: images, words: ids.map(dataset.captionTokens))
+                // One caption per item, drawn when it has several.
+                let words = ids.map { id -> [Int] in
+                    let captions = dataset.allCaptionTokens(of: id)
+                    return captions.count == 1 ? captions[0] : captions[rng.below(captions.count)]
+                }
+                step.set(images: images, words: words)
                 lossSum += Double(step.run(count: ids.count))
                 adam.update(
                     parameters: model.parameters.pointer, gradients: step.gradients.pointer,
