@@ -4,8 +4,8 @@ public enum DatasetRegistry {
         ("shapes", { ShapesDataset() })
     ]
 
-    /// The dataset used when neither the configuration nor the weights name one.
-    public static let defaultName = "shapes"
+    /// The dataset used when neither the configuration nor the weights name one: the first.
+    public static var defaultName: String { all[0].name }
 
     public static var names: [String] { all.map(\.name) }
 
@@ -17,7 +17,7 @@ public enum DatasetRegistry {
         return entry.make()
     }
 
-    public static var defaultDataset: any Dataset { ShapesDataset() }
+    public static var defaultDataset: any Dataset { all[0].make() }
 }
 
 /// A dataset that cannot be used; the message names the problem.
