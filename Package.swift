@@ -27,19 +27,21 @@ let package = Package(
 
         // JSON values, their strict parser and writer, and the one JSONEncoder configuration.
         .target(name: "JSON"),
+        // SHA-256, for the provenance of weights files and the identity of datasets.
+        .target(name: "Digest"),
         .target(name: "NanoTensor", dependencies: ["COpenBLAS"]),
         .target(name: "SafeTensors", dependencies: ["JSON"]),
         .target(name: "NanoNN", dependencies: ["NanoTensor"]),
         .target(name: "ImageIO", dependencies: ["CLibPNG"]),
-        .target(name: "Datasets", dependencies: ["NanoTensor", "ImageIO"]),
+        .target(name: "Datasets", dependencies: ["NanoTensor", "ImageIO", "Digest", "JSON"]),
         .target(
             name: "NanoVLM",
-            dependencies: ["NanoTensor", "NanoNN", "Datasets", "ImageIO", "SafeTensors", "JSON"]),
+            dependencies: ["NanoTensor", "NanoNN", "Datasets", "ImageIO", "SafeTensors", "JSON", "Digest"]),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "JSON"]),
         .target(
             name: "NanoVLMService",
             dependencies: [
-                "NanoVLM", "NanoTensor", "HTTPServer", "ImageIO", "Datasets", "JSON",
+                "NanoVLM", "NanoTensor", "HTTPServer", "ImageIO", "Datasets", "JSON", "Digest",
                 .product(name: "Logging", package: "swift-log"),
             ],
             // The page and the OpenAPI document, served as they are (ServedFiles); the
@@ -74,7 +76,9 @@ let package = Package(
         .testTarget(name: "ShapesDataTests", dependencies: ["Datasets", "ImageIO"]),
         .testTarget(
             name: "NanoVLMTests",
-            dependencies: ["NanoVLM", "NanoNN", "NanoTensor", "Datasets", "SafeTensors", "GradientChecking", "TestSupport"],
+            dependencies: [
+                "NanoVLM", "NanoNN", "NanoTensor", "Datasets", "SafeTensors", "GradientChecking", "TestSupport", "Digest",
+            ],
             exclude: ["reference_forward.py"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "CommandLineTests"),

@@ -26,8 +26,19 @@ public protocol Dataset: Sendable {
     func parse(query: String) throws -> ParsedQuery
     /// The train/validation split for a seed: the same seed gives the same split everywhere.
     func split(seed: UInt64) -> Split
-    /// The image the gallery shows for each id, model-sized.
-    var galleryImages: [RGBImage] { get }
+    /// The image the gallery shows for item `id`, model-sized.
+    func galleryImage(_ id: Int) -> RGBImage
+    /// The picture of item `id` for people to look at: its source scaled down so that the
+    /// longest side is at most `maxSide` (never up); generated sets give the gallery image.
+    func displayImage(of id: Int, maxSide: Int) throws -> RGBImage
+    /// Words a caption or query keeps (the text encoder takes `[CLS]` plus this many).
+    var maxWords: Int { get }
+    /// The settings that open this dataset again (recorded in the weights).
+    var configuration: DataConfiguration { get }
+    /// SHA-256 of the dataset's list of image files and captions; nil for generated sets.
+    var digest: String? { get }
+    /// What loading skipped, for datasets read from files.
+    var loadReport: LoadReport? { get }
     /// A fresh training image of item `id` (an augmented render), drawing from `rng`.
     func augmentedImage(of id: Int, using rng: inout SeededRandom) -> RGBImage
     /// Image sets for the robustness metrics, each with one image per id; empty when the
@@ -47,7 +58,15 @@ extension Dataset {
     public var robustnessSets: [RobustnessSet] { [] }
     public var attributes: [Attribute] { [] }
     public func fields(of id: Int) -> [(name: String, value: String)] { [] }
-    public func galleryImage(_ id: Int) -> RGBImage { galleryImages[id] }
+    public func displayImage(of id: Int, maxSide: Int) throws -> RGBImage { galleryImage(id) }
+    public var maxWords: Int { 15 }
+    public var configuration: DataConfiguration {
+        var data = DataConfiguration()
+        data.source = name
+        return data
+    }
+    public var digest: String? { nil }
+    public var loadReport: LoadReport? { nil }
     public var ids: Range<Int> { 0..<count }
 }
 

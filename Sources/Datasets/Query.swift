@@ -4,10 +4,13 @@ public struct ParsedQuery: Sendable, Equatable {
     public let words: [String]
     /// Their vocabulary indices (no `[CLS]`).
     public let tokens: [Int]
+    /// Words the query had that the vocabulary does not (open vocabularies ignore them).
+    public let unknownWords: [String]
 
-    public init(words: [String], tokens: [Int]) {
+    public init(words: [String], tokens: [Int], unknownWords: [String] = []) {
         self.words = words
         self.tokens = tokens
+        self.unknownWords = unknownWords
     }
 
     /// The words joined by single spaces, e.g. "pink circle top-left".
@@ -24,6 +27,8 @@ public struct QueryError: Error, Equatable, Sendable, CustomStringConvertible {
         case tooLong(bytes: Int)
         /// A word outside the vocabulary, as typed (lowercased).
         case unknownWord(String)
+        /// No word of the query is in the (open) vocabulary: the words, as typed (lowercased).
+        case noKnownWords([String])
         /// More words than the parser takes.
         case tooManyWords(Int)
     }

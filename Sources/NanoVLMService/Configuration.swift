@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import JSON
 import NanoVLM
@@ -16,13 +17,15 @@ public struct ServerSettings: Codable, Equatable, Sendable {
     public var adminToken = ""
     /// Finished text → image search bodies kept per model; 0 turns the cache off.
     public var searchCacheEntries = 512
+    /// `/v1/images/{id}.png` scales a dataset's picture down to at most this many pixels a side.
+    public var maxImageSide = 512
 
     public init() {}
     enum CodingKeys: String, CodingKey {
         case host, port, threads, maxBodyBytes = "max_body_bytes"
         case connectionTimeoutSeconds = "connection_timeout_seconds", connectionLimit = "connection_limit"
         case perIPConnectionLimit = "per_ip_connection_limit", adminToken = "admin_token"
-        case searchCacheEntries = "search_cache_entries"
+        case searchCacheEntries = "search_cache_entries", maxImageSide = "max_image_side"
     }
 }
 
@@ -36,17 +39,18 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
     public var server = ServerSettings()
     public var model = ModelConfiguration()
     public var training = TrainingConfiguration()
+    public var data = DataConfiguration()
 
     public init() {}
     enum CodingKeys: String, CodingKey {
-        case weights, logLevel = "log_level", minGalleryR1 = "min_gallery_r1", server, model, training
+        case weights, logLevel = "log_level", minGalleryR1 = "min_gallery_r1", server, model, training, data
     }
 
     /// Short environment names for the settings people change most.
     public static let environmentAliases: [String: String] = [
         "NANOVLM_PORT": "server.port", "NANOVLM_HOST": "server.host", "NANOVLM_WEIGHTS": "weights",
         "NANOVLM_THREADS": "server.threads", "NANOVLM_ADMIN_TOKEN": "server.admin_token",
-        "NANOVLM_LOG_LEVEL": "log_level",
+        "NANOVLM_LOG_LEVEL": "log_level", "NANOVLM_DATASET": "data.source",
     ]
 
     /// Reads `path` (nil: defaults only), then the environment, then `overrides`
@@ -125,8 +129,12 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
                 "server.search_cache_entries",
                 "must be in 0…65536, 0 turning the cache off (got \(server.searchCacheEntries))")
         }
+        guard (8...8192).contains(server.maxImageSide) else {
+            throw fail("server.max_image_side", "must be in 8…8192 (got \(server.maxImageSide))")
+        }
         try model.validate()
         try training.validate()
+        try data.validate()
     }
 
     // MARK: The settings tree

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import JSON
 import NanoVLM
@@ -12,16 +13,24 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Weights file (.safetensors); default from the configuration.")
     var weights: String?
 
+    @Option(
+        name: .long,
+        help: "Dataset: shapes, folder:DIR, coco:FILE.json or tsv:FILE (default from the configuration, data.source).")
+    var dataset: String?
+
     /// The configuration: file, then NANOVLM_* environment, then these flags and `extra`.
     func load(extra: [String: String] = [:]) throws -> AppConfiguration {
-        try loadConfiguration(file: config, weights: weights, extra: extra)
+        try loadConfiguration(file: config, weights: weights, dataset: dataset, extra: extra)
     }
 }
 
 /// The configuration: `file`, then NANOVLM_* environment, then `weights` and `extra`.
-func loadConfiguration(file: String, weights: String?, extra: [String: String] = [:]) throws -> AppConfiguration {
+func loadConfiguration(
+    file: String, weights: String?, dataset: String? = nil, extra: [String: String] = [:]
+) throws -> AppConfiguration {
     var overrides = extra
     if let weights { overrides["weights"] = weights }
+    if let dataset { overrides["data.source"] = dataset }
     let explicit = CommandLine.arguments.contains { $0 == "--config" || $0.hasPrefix("--config=") }
     // The default file is optional (running from another directory uses built-in defaults);
     // a file named on the command line must exist.

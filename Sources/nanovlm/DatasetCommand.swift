@@ -6,7 +6,12 @@ import ImageIO
 struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
-        abstract: "Write the dataset's gallery images (<id>.png) and captions.tsv.")
+        abstract: "Write a dataset as a folder: its images (<id>.png) and captions.tsv.",
+        discussion: """
+            captions.tsv has a header line and one line per caption: path, caption, id, the \
+            dataset's own fields (shapes: colour, shape, position) and split. The folder is itself \
+            a dataset: --dataset folder:DIR reads it back.
+            """)
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var output: OutputOptions
@@ -16,19 +21,25 @@ struct DatasetCommand: ParsableCommand {
 
     func run() throws {
         let config = try common.load()
-        let dataset = DatasetRegistry.defaultDataset
+        let dataset = try openDataset(config, quiet: output.json)
         let split = dataset.split(seed: config.training.seed)
         let directory = URL(fileURLWithPath: out, isDirectory: true)
+        var lines = 0
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let fieldNames = dataset.count > 0 ? dataset.fields(of: 0).map(\.name) : []
-            var tsv = (["id", "caption"] + fieldNames + ["split"]).joined(separator: "\t") + "\n"
+            var tsv = (["path", "caption", "id"] + fieldNames + ["split"]).joined(separator: "\t") + "\n"
             for id in dataset.ids {
                 let png = try PNGCodec.encode(dataset.galleryImage(id))
                 try Data(png).write(to: directory.appendingPathComponent("\(id).png"))
                 let part = split.isValidation(id) ? "validation" : "train"
-                let row = [String(id), dataset.caption(of: id)] + dataset.fields(of: id).map(\.value) + [part]
-                tsv += row.joined(separator: "\t") + "\n"
+                let fields = dataset.fields(of: id).map { $0.value.replacingOccurrences(of: "\t", with: " ") }
+                for caption in dataset.captions(of: id) {
+                    let clean = caption.replacingOccurrences(of: "\t", with: " ")
+                        .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+                    tsv += (["\(id).png", clean, String(id)] + fields + [part]).joined(separator: "\t") + "\n"
+                    lines += 1
+                }
             }
             try Data(tsv.utf8).write(to: directory.appendingPathComponent("captions.tsv"))
         } catch let error as PNGError {
@@ -37,10 +48,10 @@ struct DatasetCommand: ParsableCommand {
             throw CommandFailure("cannot write to \(out): \(error.localizedDescription)")
         }
         if output.json {
-            struct Result: Encodable { let directory: String, images: Int, captions: String }
-            print(try jsonText(Result(directory: out, images: dataset.count, captions: "captions.tsv")))
+            struct Result: Encodable { let directory: String, images: Int, captions: Int, file: String }
+            print(try jsonText(Result(directory: out, images: dataset.count, captions: lines, file: "captions.tsv")))
         } else {
-            print("wrote \(dataset.count) PNGs and captions.tsv to \(out)")
+            print("wrote \(dataset.count) PNGs and captions.tsv (\(lines) captions) to \(out)")
         }
     }
 }

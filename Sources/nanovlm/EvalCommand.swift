@@ -22,6 +22,11 @@ struct Eval: ParsableCommand {
         help: "Weights file (.safetensors); default from the configuration. Repeat to compare several files.")
     var weights: [String] = []
 
+    @Option(
+        name: .long,
+        help: "Dataset: shapes, folder:DIR, coco:FILE.json or tsv:FILE (default: the one the weights record).")
+    var dataset: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -32,7 +37,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         if weights.count > 1 { return try compare() }
-        let config = try loadConfiguration(file: config, weights: weights.first)
+        let config = try loadConfiguration(file: config, weights: weights.first, dataset: dataset)
         let checkpoint = try loadOrTrain(config, quiet: output.json)
         let report = Evaluator.evaluate(
             checkpoint.model, dataset: checkpoint.dataset, split: checkpoint.split(defaultSeed: config.training.seed))

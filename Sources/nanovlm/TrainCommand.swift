@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSON
 import NanoTensor
 import NanoVLM
 
@@ -45,15 +46,26 @@ struct Train: ParsableCommand {
         printError(
             "training \(config.model.imageEncoder)+\(config.model.textEncoder), \(config.training.epochs) epochs, "
                 + "batch \(config.training.batchSize), BLAS \(BLAS.coreName) × \(config.training.threads) threads")
-        let checkpoint = try train(config) { printError(progressLine($0, of: config.training.epochs)) }
+        // With --json, standard output is JSON Lines: one object per epoch, then the result.
+        let lineEncoder = JSONCoding.encoder()
+        let checkpoint = try train(config, quiet: false) { report in
+            if output.json, let line = try? lineEncoder.encode(report) {
+                print(String(decoding: line, as: UTF8.self))
+                fflush(stdout)
+            } else {
+                printError(progressLine(report, of: config.training.epochs))
+            }
+        }
         guard let summary = checkpoint.summary, let metrics = checkpoint.metrics else { return }
         if output.json {
             struct Result: Encodable {
-                let weights: String, sha256: String?, training: TrainingSummary, metrics: EvaluationReport
+                let weights: String, sha256: String?, dataset: String, training: TrainingSummary
+                let metrics: EvaluationReport
             }
-            print(
-                try jsonText(
-                    Result(weights: config.weights, sha256: checkpoint.sha256, training: summary, metrics: metrics)))
+            let result = Result(
+                weights: config.weights, sha256: checkpoint.sha256, dataset: checkpoint.dataset.name,
+                training: summary, metrics: metrics)
+            print(String(decoding: try lineEncoder.encode(result), as: UTF8.self))
         } else {
             print(
                 "trained in \(String(format: "%.1f", summary.seconds)) s, final loss \(String(format: "%.4f", summary.finalLoss))"

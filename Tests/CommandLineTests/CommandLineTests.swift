@@ -21,7 +21,10 @@ final class CommandLineTests: XCTestCase {
     static let trained: (weights: String, output: [String: Any])? = {
         let weights = scratch + "/default.safetensors"
         let result = run(["train", "--weights", weights, "--json"])
-        guard result.status == 0, let json = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        // JSON Lines: one object per epoch, then the result.
+        let lines = result.stdout.split(separator: "\n")
+        guard result.status == 0, lines.count == 301, let last = lines.last,
+            let json = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
         else {
             print("training failed: \(result.stderr)")
             return nil
@@ -101,7 +104,8 @@ final class CommandLineTests: XCTestCase {
         let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(twice.stdout.utf8)) as? [[String: Any]])
         XCTAssertEqual(rows.count, 2)
         let history = try XCTUnwrap((output["training"] as? [String: Any])?["history"] as? [[String: Any]])
-        let target = try XCTUnwrap(EvalComparisonTests.expectedTarget(history), "the default run holds the target to the end")
+        let target = try XCTUnwrap(
+            EvalComparisonTests.expectedTarget(history), "the default run holds the target to the end")
         for row in rows {
             XCTAssertEqual(row["metrics"] as? NSDictionary, output["metrics"] as? NSDictionary)
             let training = try XCTUnwrap(row["training"] as? [String: Any])
@@ -136,8 +140,11 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(files.filter { $0.hasSuffix(".png") }.count, 243)
         let tsv = try String(contentsOfFile: dir + "/captions.tsv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(tsv.count, 244)
-        XCTAssertEqual(tsv.first, "id\tcaption\tcolour\tshape\tposition\tsplit")
-        XCTAssertEqual(tsv[110], "109\tpink circle top\tpink\tcircle\ttop\t" + (tsv[110].hasSuffix("train") ? "train" : "validation"))
+        XCTAssertEqual(tsv.first, "path\tcaption\tid\tcolour\tshape\tposition\tsplit")
+        XCTAssertEqual(
+            tsv[110],
+            "109.png\tpink circle top\t109\tpink\tcircle\ttop\t"
+                + (tsv[110].hasSuffix("train") ? "train" : "validation"))
         XCTAssertEqual(tsv.filter { $0.hasSuffix("\tvalidation") }.count, 49)
         let png = try Data(contentsOf: URL(fileURLWithPath: dir + "/0.png"))
         XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
@@ -162,7 +169,8 @@ final class CommandLineTests: XCTestCase {
             let result = Self.run(arguments)
             XCTAssertNotEqual(result.status, 0, "\(arguments) should fail")
             XCTAssertLessThan(result.status, 128, "\(arguments) must not crash (status \(result.status))")
-            XCTAssertTrue(result.stderr.contains(mention), "\(arguments): stderr should mention \(mention): \(result.stderr)")
+            XCTAssertTrue(
+                result.stderr.contains(mention), "\(arguments): stderr should mention \(mention): \(result.stderr)")
         }
     }
 
@@ -171,7 +179,8 @@ final class CommandLineTests: XCTestCase {
     func testTrainFlagsSelectTheEncoders() throws {
         let weights = Self.scratch + "/vit-attention.safetensors"
         let trained = Self.run([
-            "train", "--image-encoder", "vit", "--text-encoder", "attention", "--epochs", "1", "--weights", weights, "--json",
+            "train", "--image-encoder", "vit", "--text-encoder", "attention", "--epochs", "1", "--weights", weights,
+            "--json",
         ])
         XCTAssertEqual(trained.status, 0, trained.stderr)
         XCTAssertTrue(trained.stderr.contains("training vit+attention"), trained.stderr)

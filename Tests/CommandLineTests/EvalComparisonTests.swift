@@ -8,8 +8,12 @@ final class EvalComparisonTests: XCTestCase {
 
     static let combinations = [("cnn", "mean"), ("cnn", "attention"), ("vit", "mean"), ("vit", "attention")]
     /// Parameter counts of the default configuration's combinations (README).
-    static let defaultParameters = ["cnn+mean": 281_344, "cnn+attention": 349_312, "vit+mean": 80_000, "vit+attention": 147_968]
-    static let groupedParameters = ["cnn+mean": "281,344", "cnn+attention": "349,312", "vit+mean": "80,000", "vit+attention": "147,968"]
+    static let defaultParameters = [
+        "cnn+mean": 281_344, "cnn+attention": 349_312, "vit+mean": 80_000, "vit+attention": 147_968,
+    ]
+    static let groupedParameters = [
+        "cnn+mean": "281,344", "cnn+attention": "349,312", "vit+mean": "80,000", "vit+attention": "147,968",
+    ]
 
     /// A table row's cells: columns are separated by two or more spaces.
     static func cells(_ line: String) -> [String] {
@@ -28,7 +32,8 @@ final class EvalComparisonTests: XCTestCase {
                 "--weights", weights, "--json",
             ])
             guard result.status == 0,
-                let json = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+                let last = result.stdout.split(separator: "\n").last,
+                let json = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
             else {
                 print("training \(name) failed: \(result.stderr)")
                 return nil
@@ -94,7 +99,8 @@ final class EvalComparisonTests: XCTestCase {
         for (row, file) in zip(rows, files) {
             XCTAssertEqual(row["weights"] as? String, file.weights)
             let architecture = try XCTUnwrap(row["architecture"] as? [String: Any])
-            let encoders = "\(architecture["image_encoder"] as? String ?? "?")+\(architecture["text_encoder"] as? String ?? "?")"
+            let encoders =
+                "\(architecture["image_encoder"] as? String ?? "?")+\(architecture["text_encoder"] as? String ?? "?")"
             XCTAssertEqual(encoders, file.name)
             let parameters = try XCTUnwrap(architecture["parameters"] as? Int)
             XCTAssertEqual(parameters, try Self.parameterCount(file.weights), "\(file.name): the file's own tensors")
@@ -106,7 +112,8 @@ final class EvalComparisonTests: XCTestCase {
             let metrics = try XCTUnwrap(file.output["metrics"] as? NSDictionary)
             XCTAssertEqual(row["metrics"] as? NSDictionary, metrics, file.name)
             let val = try XCTUnwrap(row["validation_r1_among_all"] as? [String: Double])
-            let stored = try XCTUnwrap((metrics["validation"] as? [String: Any])?["among_all"] as? [String: [String: Any]])
+            let stored = try XCTUnwrap(
+                (metrics["validation"] as? [String: Any])?["among_all"] as? [String: [String: Any]])
             XCTAssertEqual(val["image_to_text"], stored["image_to_text"]?["r1"] as? Double)
             XCTAssertEqual(val["text_to_image"], stored["text_to_image"]?["r1"] as? Double)
             let robust = (metrics["robustness"] as? [String: Any])?["among_all"] as? [String: [String: Any]]
@@ -120,8 +127,10 @@ final class EvalComparisonTests: XCTestCase {
             XCTAssertEqual(training["seconds"] as? Double, summary["seconds"] as? Double)
             let elapsed = history.compactMap { $0["elapsed"] as? Double }
             let durations = zip(elapsed, [0] + elapsed).map { $0 - $1 }.sorted()
-            let median = durations.count % 2 == 1
-                ? durations[durations.count / 2] : (durations[durations.count / 2 - 1] + durations[durations.count / 2]) / 2
+            let median =
+                durations.count % 2 == 1
+                ? durations[durations.count / 2]
+                : (durations[durations.count / 2 - 1] + durations[durations.count / 2]) / 2
             XCTAssertEqual(try XCTUnwrap(training["seconds_per_epoch"] as? Double), median, accuracy: 1e-9)
             XCTAssertEqual(training["seconds_per_epoch_basis"] as? String, "median of the epoch times in the history")
             let target = Self.expectedTarget(history)
@@ -138,7 +147,10 @@ final class EvalComparisonTests: XCTestCase {
         XCTAssertEqual(table.status, 0, table.stderr)
         let lines = table.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         XCTAssertTrue(lines[0].hasPrefix("weights"), table.stdout)
-        for header in ["image + text", "parameters", "val R@1 i→t", "val R@1 t→i", "robust R@1 i→t", "epochs", "s / epoch", "target epoch", "time to target"] {
+        for header in [
+            "image + text", "parameters", "val R@1 i→t", "val R@1 t→i", "robust R@1 i→t", "epochs", "s / epoch",
+            "target epoch", "time to target",
+        ] {
             XCTAssertTrue(lines[0].contains(header), "header should name \(header): \(lines[0])")
         }
         for (line, path) in zip(lines.dropFirst(), weights) {
@@ -165,10 +177,13 @@ final class EvalComparisonTests: XCTestCase {
         func epoch(_ n: Int, _ i2t: Double, _ t2i: Double, _ elapsed: Double) -> String {
             #"{"epoch":\#(n),"loss":1,"val_r1_image_to_text":\#(i2t),"val_r1_text_to_image":\#(t2i),"learning_rate":0.001,"elapsed":\#(elapsed)}"#
         }
-        let history = [epoch(1, 0.5, 0.5, 2), epoch(2, 1, 1, 3), epoch(3, 0.98, 1, 4), epoch(4, 1, 1, 7.5), epoch(5, 1, 1, 8.5)]
+        let history = [
+            epoch(1, 0.5, 0.5, 2), epoch(2, 1, 1, 3), epoch(3, 0.98, 1, 4), epoch(4, 1, 1, 7.5), epoch(5, 1, 1, 8.5),
+        ]
         let reached = CLI.scratch + "/reached.safetensors"
         try Self.withTrainingRecord(
-            source, #"{"epochs":5,"seconds":8.75,"final_loss":1,"blas_core":"x","history":[\#(history.joined(separator: ","))]}"#,
+            source,
+            #"{"epochs":5,"seconds":8.75,"final_loss":1,"blas_core":"x","history":[\#(history.joined(separator: ","))]}"#,
             to: reached)
         let noHistory = CLI.scratch + "/no-history.safetensors"
         try Self.withTrainingRecord(
@@ -213,7 +228,8 @@ final class EvalComparisonTests: XCTestCase {
         try Data("these are notes, not weights\n".utf8).write(to: URL(fileURLWithPath: text))
         let missing = CLI.scratch + "/absent.safetensors"
         let truncated = CLI.scratch + "/truncated.safetensors"
-        try Data(try Data(contentsOf: URL(fileURLWithPath: good)).prefix(4000)).write(to: URL(fileURLWithPath: truncated))
+        try Data(try Data(contentsOf: URL(fileURLWithPath: good)).prefix(4000)).write(
+            to: URL(fileURLWithPath: truncated))
         let cases: [([String], [String])] = [
             ([good, missing], [missing, "does not exist"]),
             ([text, good], [text, "not a valid safetensors file"]),
@@ -227,7 +243,8 @@ final class EvalComparisonTests: XCTestCase {
                 XCTAssertEqual(result.status, 1, "\(files): \(result.stderr)")
                 XCTAssertEqual(result.stdout, "", "\(files): nothing on stdout")
                 for mention in mentions {
-                    XCTAssertTrue(result.stderr.contains(mention), "\(files): stderr should mention \(mention): \(result.stderr)")
+                    XCTAssertTrue(
+                        result.stderr.contains(mention), "\(files): stderr should mention \(mention): \(result.stderr)")
                 }
             }
         }

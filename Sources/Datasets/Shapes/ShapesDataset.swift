@@ -14,7 +14,7 @@ public struct ShapesDataset: Dataset {
     public var vocabulary: Vocabulary { ShapesVocabulary.vocabulary }
     public func parse(query: String) throws -> ParsedQuery { try ShapesQueryParser.parse(query) }
     public func split(seed: UInt64) -> Split { Shapes.split(seed: seed) }
-    public var galleryImages: [RGBImage] { Renderer.canonicalImages }
+    public func galleryImage(_ id: Int) -> RGBImage { Renderer.canonicalImages[id] }
 
     public func augmentedImage(of id: Int, using rng: inout SeededRandom) -> RGBImage {
         Renderer.render(Shapes.pairs[id], style: Augmentation.randomStyle(using: &rng))

@@ -9,20 +9,25 @@ struct AttentionTextEncoder: TextEncoder {
     static let prefix = "text_encoder"
     let width: Int, dim: Int
     let table: Int, positions: Int
+    /// Rows of the position table: the longest sequence taken.
+    let sequenceLength: Int
     let stack: TransformerStack
     let head: ProjectionHead
 
-    static func parameterTable(_ config: ModelConfiguration, vocabularySize: Int) -> [(String, [Int])] {
+    static func parameterTable(_ config: ModelConfiguration, vocabularySize: Int, sequenceLength: Int) -> [(
+        String, [Int]
+    )] {
         let c = config.tokenDim, a = config.attention
         return [
             ("\(prefix).token_embedding.weight", [vocabularySize, c]),
-            ("\(prefix).position_embedding.weight", [DualEncoder.maxSequenceLength, c]),
+            ("\(prefix).position_embedding.weight", [sequenceLength, c]),
         ]
             + TransformerStack.parameterTable(prefix: prefix, dim: c, layers: a.layers, hidden: a.mlpRatio * c)
             + ProjectionHead.parameterTable(prefix: prefix, width: c, dim: config.embeddingDim)
     }
 
-    init(config: ModelConfiguration, layout: ParameterLayout, vocabularySize: Int) {
+    init(config: ModelConfiguration, layout: ParameterLayout, vocabularySize: Int, sequenceLength: Int) {
+        self.sequenceLength = sequenceLength
         width = config.tokenDim
         dim = config.embeddingDim
         table = layout.offset("\(Self.prefix).token_embedding.weight")
@@ -42,7 +47,7 @@ struct AttentionTextEncoder: TextEncoder {
         var output: FloatBuffer { head.output }
 
         init(encoder: AttentionTextEncoder, batch: Int, maxLength: Int, training: Bool) {
-            precondition(maxLength <= DualEncoder.maxSequenceLength)
+            precondition(maxLength <= encoder.sequenceLength)
             self.batch = batch
             self.maxLength = maxLength
             tokens = .allocate(capacity: batch * maxLength)

@@ -59,8 +59,10 @@ extension ImageEncoder {
 /// A text encoder, shaped like `ImageEncoder`.
 protocol TextEncoder: Sendable {
     associatedtype Workspace: TextEncoderWorkspace
-    static func parameterTable(_ config: ModelConfiguration, vocabularySize: Int) -> [(String, [Int])]
-    init(config: ModelConfiguration, layout: ParameterLayout, vocabularySize: Int)
+    static func parameterTable(_ config: ModelConfiguration, vocabularySize: Int, sequenceLength: Int) -> [(
+        String, [Int]
+    )]
+    init(config: ModelConfiguration, layout: ParameterLayout, vocabularySize: Int, sequenceLength: Int)
     func initialise(_ parameters: UnsafeMutablePointer<Float>, layout: ParameterLayout, using rng: inout SeededRandom)
     func makeWorkspace(batch: Int, maxLength: Int, training: Bool) -> Workspace
     func forward(_ workspace: Workspace, parameters: UnsafePointer<Float>, count: Int)

@@ -1,3 +1,5 @@
+import Datasets
+
 /// The image encoders a configuration can name (`model.image_encoder`). A new encoder is a
 /// file with its `ImageEncoder` conformance plus a case here.
 public enum ImageEncoderKind: String, CaseIterable, Codable, Sendable, CustomStringConvertible {

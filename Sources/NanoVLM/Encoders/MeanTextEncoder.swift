@@ -11,12 +11,14 @@ struct MeanTextEncoder: TextEncoder {
     let table: Int
     let head: ProjectionHead
 
-    static func parameterTable(_ config: ModelConfiguration, vocabularySize: Int) -> [(String, [Int])] {
+    static func parameterTable(_ config: ModelConfiguration, vocabularySize: Int, sequenceLength: Int) -> [(
+        String, [Int]
+    )] {
         [("\(prefix).token_embedding.weight", [vocabularySize, config.tokenDim])]
             + ProjectionHead.parameterTable(prefix: prefix, width: config.tokenDim, dim: config.embeddingDim)
     }
 
-    init(config: ModelConfiguration, layout: ParameterLayout, vocabularySize: Int) {
+    init(config: ModelConfiguration, layout: ParameterLayout, vocabularySize: Int, sequenceLength: Int) {
         tokenDim = config.tokenDim
         dim = config.embeddingDim
         self.vocabularySize = vocabularySize

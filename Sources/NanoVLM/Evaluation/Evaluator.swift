@@ -2,55 +2,81 @@ import Datasets
 import ImageIO
 import NanoTensor
 
-/// Computes the evaluation metrics (docs/MODEL.md) of a model on a dataset.
+/// Computes the evaluation metrics (docs/MODEL.md) of a model on a dataset. Image → text
+/// ranks the distinct captions and counts a hit when any caption of the image is ranked;
+/// text → image ranks the images and counts a hit when any image carrying the caption is.
+/// With one caption of its own per item (the shapes set) these are the plain ranks.
 public enum Evaluator {
     static func rows(_ matrix: [Float], _ ids: [Int], dim: Int) -> [Float] {
         ids.flatMap { matrix[($0 * dim)..<(($0 + 1) * dim)] }
     }
 
-    /// The word tokens of every caption of a dataset, by id.
-    public static func captionTokens(_ dataset: any Dataset) -> [[Int]] {
-        dataset.ids.map(dataset.captionTokens)
+    /// Every gallery image's embedding, by id.
+    public static func imageEmbeddings(_ model: DualEncoder, _ dataset: any Dataset) -> [Float] {
+        model.embed(count: dataset.count, image: dataset.galleryImage)
+    }
+
+    /// Every distinct caption's embedding, in `table` order.
+    public static func captionEmbeddings(_ model: DualEncoder, _ table: CaptionTable) -> [Float] {
+        model.embed(tokenSequences: table.tokens)
+    }
+
+    /// The positions in `list` (ascending) of the members of `values` that are in it.
+    static func positions(of values: [Int], in list: [Int]) -> [Int] {
+        values.compactMap { v -> Int? in
+            var lower = 0, upper = list.count
+            while lower < upper {
+                let mid = (lower + upper) / 2
+                if list[mid] < v { lower = mid + 1 } else { upper = mid }
+            }
+            return lower < list.count && list[lower] == v ? lower : nil
+        }
     }
 
     /// Validation R@1 among all candidates, both directions — the per-epoch progress figure.
     public static func validationAmongAll(
-        _ model: DualEncoder, dataset: any Dataset, split: Split, imageEmbeddings: [Float]? = nil,
-        textEmbeddings: [Float]? = nil
+        _ model: DualEncoder, dataset: any Dataset, split: Split, table: CaptionTable? = nil,
+        imageEmbeddings: [Float]? = nil, captionEmbeddings: [Float]? = nil
     ) -> DirectionMetrics {
         let d = model.dim
-        let images = imageEmbeddings ?? model.embed(images: dataset.galleryImages)
-        let texts = textEmbeddings ?? model.embed(tokenSequences: captionTokens(dataset))
+        let table = table ?? CaptionTable(dataset)
+        let images = imageEmbeddings ?? Self.imageEmbeddings(model, dataset)
+        let texts = captionEmbeddings ?? Self.captionEmbeddings(model, table)
         let ids = split.validation
+        let captions = table.captions(of: ids)
         return DirectionMetrics(
-            imageToText: Similarity.metrics(rows(images, ids, dim: d), texts, correct: ids, dim: d),
-            textToImage: Similarity.metrics(rows(texts, ids, dim: d), images, correct: ids, dim: d))
+            imageToText: Similarity.metrics(
+                rows(images, ids, dim: d), texts, correct: ids.map { table.ofItem[$0] }, dim: d),
+            textToImage: Similarity.metrics(
+                rows(texts, captions, dim: d), images, correct: captions.map { table.items[$0] }, dim: d))
     }
 
     /// Every evaluation figure: validation among the validation items and among all, and
     /// the dataset's robustness sets (none for a dataset without them).
     public static func evaluate(_ model: DualEncoder, dataset: any Dataset, split: Split) -> EvaluationReport {
         let d = model.dim
-        let images = model.embed(images: dataset.galleryImages)
-        let texts = model.embed(tokenSequences: captionTokens(dataset))
+        let table = CaptionTable(dataset)
+        let images = imageEmbeddings(model, dataset)
+        let texts = captionEmbeddings(model, table)
         let ids = split.validation
-        let local = Array(0..<ids.count)
-        let valImages = rows(images, ids, dim: d), valTexts = rows(texts, ids, dim: d)
+        let captions = table.captions(of: ids)
+        let valImages = rows(images, ids, dim: d), valTexts = rows(texts, captions, dim: d)
         let amongValidation = DirectionMetrics(
-            imageToText: Similarity.metrics(valImages, valTexts, correct: local, dim: d),
-            textToImage: Similarity.metrics(valTexts, valImages, correct: local, dim: d))
+            imageToText: Similarity.metrics(
+                valImages, valTexts, correct: ids.map { positions(of: table.ofItem[$0], in: captions) }, dim: d),
+            textToImage: Similarity.metrics(
+                valTexts, valImages, correct: captions.map { positions(of: table.items[$0], in: ids) }, dim: d))
         let amongAll = validationAmongAll(
-            model, dataset: dataset, split: split, imageEmbeddings: images, textEmbeddings: texts)
+            model, dataset: dataset, split: split, table: table, imageEmbeddings: images, captionEmbeddings: texts)
 
-        let all = Array(dataset.ids)
         let sets = dataset.robustnessSets
         var robustness: EvaluationReport.Robustness?
         if !sets.isEmpty {
             let measured = sets.map { set -> DirectionMetrics in
                 let rendered = model.embed(images: set.images)
                 return DirectionMetrics(
-                    imageToText: Similarity.metrics(rendered, texts, correct: all, dim: d),
-                    textToImage: Similarity.metrics(texts, rendered, correct: all, dim: d))
+                    imageToText: Similarity.metrics(rendered, texts, correct: table.ofItem, dim: d),
+                    textToImage: Similarity.metrics(texts, rendered, correct: table.items, dim: d))
             }
             robustness = .init(
                 amongAll: DirectionMetrics(

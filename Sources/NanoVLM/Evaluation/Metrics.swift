@@ -27,6 +27,14 @@ public struct RankMetrics: Codable, Equatable, Sendable {
         meanRank = Double(rankSum) / n
     }
 
+    /// From each query's rank (1 = first).
+    public init(ranks: [Int]) {
+        let n = Double(max(ranks.count, 1))
+        r1 = Double(ranks.filter { $0 == 1 }.count) / n
+        r5 = Double(ranks.filter { $0 <= 5 }.count) / n
+        meanRank = Double(ranks.reduce(0, +)) / n
+    }
+
     public init(r1: Double, r5: Double, meanRank: Double) {
         self.r1 = r1
         self.r5 = r5

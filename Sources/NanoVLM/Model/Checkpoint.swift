@@ -1,4 +1,5 @@
 import Datasets
+import Digest
 import Foundation
 import JSON
 import SafeTensors
@@ -39,6 +40,7 @@ public struct Checkpoint: Sendable {
     enum Key {
         static let format = "format", model = "model_config", training = "training_config"
         static let dataset = "dataset", vocabulary = "vocabulary", summary = "training", metrics = "metrics"
+        static let data = "data_config", datasetDigest = "dataset_sha256"
     }
 
     /// The file's bytes.
@@ -53,6 +55,10 @@ public struct Checkpoint: Sendable {
             Key.format: "pt", Key.model: try json(model.config), Key.dataset: dataset.name,
             Key.vocabulary: try json(dataset.vocabulary.tokens),
         ]
+        if let digest = dataset.digest {
+            metadata[Key.data] = try json(dataset.configuration)
+            metadata[Key.datasetDigest] = digest
+        }
         if let training { metadata[Key.training] = try json(training) }
         if let summary { metadata[Key.summary] = try json(summary) }
         if let metrics { metadata[Key.metrics] = try json(metrics) }
@@ -76,7 +82,9 @@ public struct Checkpoint: Sendable {
         sha256 = SHA256.hex(bytes)
     }
 
-    public static func load(path: String) throws -> Checkpoint {
+    /// Reads a weights file and reopens the dataset it records. `progress` hears (decoded,
+    /// total) while a file dataset's images are decoded.
+    public static func load(path: String, progress: (Int, Int) -> Void = { _, _ in }) throws -> Checkpoint {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw CheckpointError("weights file \(path) does not exist")
@@ -86,14 +94,14 @@ public struct Checkpoint: Sendable {
             throw CheckpointError("weights file \(path) cannot be read")
         }
         do {
-            return try decode([UInt8](data))
+            return try decode([UInt8](data), progress: progress)
         } catch let error as CheckpointError {
             throw CheckpointError("weights file \(path): \(error.message)")
         }
     }
 
     /// Parses and validates every tensor name, shape and dtype and the metadata.
-    public static func decode(_ bytes: [UInt8]) throws -> Checkpoint {
+    public static func decode(_ bytes: [UInt8], progress: (Int, Int) -> Void = { _, _ in }) throws -> Checkpoint {
         let file: (tensors: [String: Tensor], metadata: [String: String])
         do {
             file = try SafeTensorsFile.decode(bytes)
@@ -115,11 +123,25 @@ public struct Checkpoint: Sendable {
         } catch let error as ConfigurationError {
             throw CheckpointError("__metadata__.\(Key.model): \(error.description)")
         }
+        let training = try metadata(Key.training, TrainingConfiguration.self)
+        var data = try metadata(Key.data, DataConfiguration.self) ?? DataConfiguration()
+        if file.metadata[Key.data] == nil { data.source = file.metadata[Key.dataset] ?? DatasetRegistry.defaultName }
+        do {
+            try data.validate()
+        } catch let error as ConfigurationError {
+            throw CheckpointError("__metadata__.\(Key.data): \(error.description)")
+        }
         let dataset: any Dataset
         do {
-            dataset = try DatasetRegistry.dataset(named: file.metadata[Key.dataset] ?? DatasetRegistry.defaultName)
+            dataset = try DatasetRegistry.open(data, seed: training?.seed ?? 0, progress: progress)
         } catch let error as DatasetError {
-            throw CheckpointError("__metadata__.\(Key.dataset): \(error.message)")
+            throw CheckpointError("the dataset the weights were trained on cannot be opened: \(error.message)")
+        }
+        if let recorded = file.metadata[Key.datasetDigest], recorded != dataset.digest {
+            throw CheckpointError(
+                "the dataset \(dataset.name) has changed since the weights were trained: its images and captions "
+                    + "hash to \(dataset.digest?.prefix(16) ?? "nothing"), the weights recorded \(recorded.prefix(16)) "
+                    + "(files added, removed, resized or recaptioned); train again or restore the files")
         }
         let expected = dataset.vocabulary.tokens
         if let vocabulary = try metadata(Key.vocabulary, [String].self), vocabulary != expected {
@@ -128,7 +150,8 @@ public struct Checkpoint: Sendable {
                     + "\(vocabulary.prefix(6).joined(separator: ", "))…); the \(dataset.name) dataset has \(expected.count)"
             )
         }
-        let layout = ParameterLayout.dualEncoder(config, vocabularySize: expected.count)
+        let sequenceLength = dataset.maxWords + 1
+        let layout = ParameterLayout.dualEncoder(config, vocabularySize: expected.count, sequenceLength: sequenceLength)
         var problems: [String] = []
         var values = [Float](repeating: 0, count: layout.count)
         for entry in layout.entries {
@@ -150,9 +173,10 @@ public struct Checkpoint: Sendable {
         {
             throw CheckpointError("tensor \(entry.name) contains a non-finite value (NaN or infinity)")
         }
-        let model = DualEncoder(config: config, vocabularySize: expected.count, parameters: values)
+        let model = DualEncoder(
+            config: config, vocabularySize: expected.count, sequenceLength: sequenceLength, parameters: values)
         return Checkpoint(
-            model: model, dataset: dataset, training: try metadata(Key.training, TrainingConfiguration.self),
+            model: model, dataset: dataset, training: training,
             summary: try metadata(Key.summary, TrainingSummary.self),
             metrics: try metadata(Key.metrics, EvaluationReport.self), sha256: SHA256.hex(bytes))
     }

@@ -23,36 +23,45 @@ public final class DualEncoder: @unchecked Sendable {
     static let imageChunk = 64
     private let textPool: WorkspacePool<TextRunner>
 
-    /// Longest token sequence the text encoder takes: [CLS] plus up to 15 words.
-    public static let maxSequenceLength = 16
+    /// Longest token sequence the text encoder takes: [CLS] plus the dataset's words per
+    /// caption (15 for the generated sets).
+    public let maxSequenceLength: Int
+    public static let defaultSequenceLength = 16
     /// Side of the square RGB images the image encoders take.
     public static let imageSide = 32
 
     /// A freshly initialised model: the same configuration and seed give the same weights.
-    public convenience init(config: ModelConfiguration, vocabularySize: Int) {
-        self.init(config: config, vocabularySize: vocabularySize, parameters: nil)
+    public convenience init(
+        config: ModelConfiguration, vocabularySize: Int, sequenceLength: Int = DualEncoder.defaultSequenceLength
+    ) {
+        self.init(config: config, vocabularySize: vocabularySize, sequenceLength: sequenceLength, parameters: nil)
         var rng = SeededRandom(seed: config.seed)
         initialise(using: &rng)
     }
 
     /// A model over given parameter values (from a checkpoint), laid out by `layout`.
-    public init(config: ModelConfiguration, vocabularySize: Int, parameters values: [Float]?) {
+    public init(
+        config: ModelConfiguration, vocabularySize: Int, sequenceLength: Int = DualEncoder.defaultSequenceLength,
+        parameters values: [Float]?
+    ) {
         self.config = config
         self.vocabularySize = vocabularySize
-        layout = ParameterLayout.dualEncoder(config, vocabularySize: vocabularySize)
+        maxSequenceLength = sequenceLength
+        layout = ParameterLayout.dualEncoder(config, vocabularySize: vocabularySize, sequenceLength: sequenceLength)
         parameters = FloatBuffer(count: layout.count)
         if let values {
             precondition(values.count == layout.count, "parameter count mismatch")
             parameters.copy(from: values)
         }
         let image = config.imageEncoder.encoderType.init(config: config, layout: layout)
-        let text = config.textEncoder.encoderType.init(config: config, layout: layout, vocabularySize: vocabularySize)
+        let text = config.textEncoder.encoderType.init(
+            config: config, layout: layout, vocabularySize: vocabularySize, sequenceLength: sequenceLength)
         imageEncoder = image
         textEncoder = text
         temperatureSetting = Temperature(config: config, layout: layout)
         imagePool = WorkspacePool { image.runners(count: 1, batch: 1, training: false)[0] }
         batchPool = WorkspacePool { image.runners(count: 1, batch: DualEncoder.imageChunk, training: false)[0] }
-        textPool = WorkspacePool { text.runner(batch: 1, maxLength: DualEncoder.maxSequenceLength, training: false) }
+        textPool = WorkspacePool { text.runner(batch: 1, maxLength: sequenceLength, training: false) }
     }
 
     /// Call after changing `parameters` in place.
@@ -95,7 +104,7 @@ public final class DualEncoder: @unchecked Sendable {
     /// Embeds one token sequence (vocabulary indices without [CLS]) with pooled scratch.
     public func embed(tokens: [Int]) -> [Float] {
         textPool.with { ws in
-            ws.set(row: 0, words: Array(tokens.prefix(Self.maxSequenceLength - 1)))
+            ws.set(row: 0, words: Array(tokens.prefix(maxSequenceLength - 1)))
             ws.forward(parameters: parameters.pointer, count: 1)
             return Array(UnsafeBufferPointer(start: ws.output.pointer, count: dim))
         }
@@ -109,25 +118,33 @@ public final class DualEncoder: @unchecked Sendable {
     /// Embeds images (any count) in chunks of 64 with pooled scratch; returns (N, D) unit rows.
     public func embed(images: [RGBImage]) -> [Float] {
         if images.count == 1 { return embed(image: images[0]) }
-        var out = [Float](repeating: 0, count: images.count * dim)
-        guard !images.isEmpty else { return out }
+        return embed(count: images.count) { images[$0] }
+    }
+
+    /// Embeds `count` images that `image` makes on demand, a chunk of 64 at a time, so a large
+    /// gallery is never a Float array of its own; returns (N, D) unit rows.
+    public func embed(count: Int, image: (Int) -> RGBImage) -> [Float] {
+        var out = [Float](repeating: 0, count: count * dim)
+        guard count > 0 else { return out }
         let chunk = Self.imageChunk
-        let chunks = (images.count + chunk - 1) / chunk
+        let chunks = (count + chunk - 1) / chunk
         let version = parameterVersion
-        out.withUnsafeMutableBufferPointer { o in
-            guard let base = o.baseAddress else { return }
-            let embedChunk = { (c: Int) in
-                let start = c * chunk, n = min(chunk, images.count - start)
-                self.batchPool.with { ws in
-                    self.loadImages(images[start..<(start + n)], into: ws)
-                    ws.forward(parameters: self.parameters.pointer, version: version, count: n)
-                    (base + start * self.dim).update(from: ws.output.pointer, count: n * self.dim)
+        withoutActuallyEscaping(image) { image in
+            out.withUnsafeMutableBufferPointer { o in
+                guard let base = o.baseAddress else { return }
+                let embedChunk = { (c: Int) in
+                    let start = c * chunk, n = min(chunk, count - start)
+                    self.batchPool.with { ws in
+                        self.loadImages((start..<(start + n)).map(image)[...], into: ws)
+                        ws.forward(parameters: self.parameters.pointer, version: version, count: n)
+                        (base + start * self.dim).update(from: ws.output.pointer, count: n * self.dim)
+                    }
                 }
-            }
-            if inferenceThreads > 1 && chunks > 1 {
-                DispatchQueue.concurrentPerform(iterations: chunks, execute: embedChunk)
-            } else {
-                for c in 0..<chunks { embedChunk(c) }
+                if inferenceThreads > 1 && chunks > 1 {
+                    DispatchQueue.concurrentPerform(iterations: chunks, execute: embedChunk)
+                } else {
+                    for c in 0..<chunks { embedChunk(c) }
+                }
             }
         }
         return out
@@ -138,7 +155,7 @@ public final class DualEncoder: @unchecked Sendable {
         if tokenSequences.count == 1 { return embed(tokens: tokenSequences[0]) }
         var out = [Float](repeating: 0, count: tokenSequences.count * dim)
         guard !tokenSequences.isEmpty else { return out }
-        let maxLength = min(Self.maxSequenceLength, (tokenSequences.map(\.count).max() ?? 0) + 1)
+        let maxLength = min(maxSequenceLength, (tokenSequences.map(\.count).max() ?? 0) + 1)
         let ws = textEncoder.runner(batch: min(chunk, tokenSequences.count), maxLength: maxLength, training: false)
         var start = 0
         while start < tokenSequences.count {

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// The architecture (docs/MODEL.md). Saved in the weights' metadata so a file says how to rebuild
@@ -185,7 +186,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             ConfigurationError(key: "training.\(key)", message: why)
         }
         guard (1...100_000).contains(epochs) else { throw fail("epochs", "must be in 1…100000 (got \(epochs))") }
-        guard (2...194).contains(batchSize) else { throw fail("batch_size", "must be in 2…194 (got \(batchSize))") }
+        guard (2...4096).contains(batchSize) else { throw fail("batch_size", "must be in 2…4096 (got \(batchSize))") }
         guard learningRate > 0 && learningRate < 1 else {
             throw fail("learning_rate", "must be in (0, 1) (got \(learningRate))")
         }
@@ -207,15 +208,4 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         let progress = Double(epoch - 1) / Double(epochs - 1)
         return minLearningRate + 0.5 * (learningRate - minLearningRate) * (1 + cos(Double.pi * progress))
     }
-}
-
-/// A configuration value that is missing, mistyped or out of range.
-public struct ConfigurationError: Error, Equatable, CustomStringConvertible, Sendable {
-    public let key: String
-    public let message: String
-    public init(key: String, message: String) {
-        self.key = key
-        self.message = message
-    }
-    public var description: String { "configuration \(key): \(message)" }
 }

@@ -37,10 +37,13 @@ public struct ParameterLayout: Sendable {
 
     /// The model's table: the image encoder's tensors, the text encoder's, then the
     /// temperature's (`logit_scale`, when learnable).
-    public static func dualEncoder(_ config: ModelConfiguration, vocabularySize: Int) -> ParameterLayout {
+    public static func dualEncoder(
+        _ config: ModelConfiguration, vocabularySize: Int, sequenceLength: Int = DualEncoder.defaultSequenceLength
+    ) -> ParameterLayout {
         ParameterLayout(
             config.imageEncoder.encoderType.parameterTable(config)
-                + config.textEncoder.encoderType.parameterTable(config, vocabularySize: vocabularySize)
+                + config.textEncoder.encoderType.parameterTable(
+                    config, vocabularySize: vocabularySize, sequenceLength: sequenceLength)
                 + Temperature.parameterTable(config))
     }
 }

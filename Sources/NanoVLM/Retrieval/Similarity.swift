@@ -45,13 +45,32 @@ public enum Similarity {
         return out
     }
 
-    /// Rank metrics of (Q, D) queries against (C, D) candidates, query q's answer `correct[q]`.
-    static func metrics(_ queries: [Float], _ candidates: [Float], correct: [Int], dim: Int) -> RankMetrics {
-        let s = matrix(queries, candidates, dim: dim)
-        return s.withUnsafeBufferPointer { p in
-            guard let base = p.baseAddress else { return RankMetrics(r1: 0, r5: 0, meanRank: 0) }
-            return RankMetrics(
-                scores: base, queries: correct.count, candidates: candidates.count / dim, correct: correct)
+    /// Rank metrics of (Q, D) queries against (C, D) candidates, one row of scores at a
+    /// time: query q's hits are `correct[q]`, and its rank is that of its best-scoring hit
+    /// (ties by candidate index), so with one answer per query this is the plain rank.
+    static func metrics(_ queries: [Float], _ candidates: [Float], correct: [[Int]], dim: Int) -> RankMetrics {
+        let q = queries.count / dim
+        precondition(correct.count == q)
+        var ranks = [Int](repeating: 0, count: q)
+        for i in 0..<q {
+            let row = scores(query: Array(queries[(i * dim)..<((i + 1) * dim)]), candidates: candidates, dim: dim)
+            ranks[i] = rank(row, correct: correct[i])
         }
+        return RankMetrics(ranks: ranks)
+    }
+
+    /// Rank metrics with one answer per query.
+    static func metrics(_ queries: [Float], _ candidates: [Float], correct: [Int], dim: Int) -> RankMetrics {
+        metrics(queries, candidates, correct: correct.map { [$0] }, dim: dim)
+    }
+
+    /// 1 + the candidates ranked before the best of `correct`.
+    static func rank(_ row: [Float], correct: [Int]) -> Int {
+        guard var best = correct.first else { return row.count + 1 }
+        for c in correct.dropFirst() where row[c] > row[best] || (row[c] == row[best] && c < best) { best = c }
+        let s = row[best]
+        var rank = 1
+        for c in row.indices where row[c] > s || (row[c] == s && c < best) { rank += 1 }
+        return rank
     }
 }

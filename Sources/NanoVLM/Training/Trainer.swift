@@ -14,10 +14,39 @@ public struct EpochReport: Codable, Equatable, Sendable {
     public var learningRate: Double
     /// Seconds since training started.
     public var elapsed: Double
+    /// Training images per second over this epoch.
+    public var imagesPerSecond: Double = 0
+    /// Seconds the remaining epochs will take at the mean pace so far.
+    public var secondsLeft: Double = 0
 
     enum CodingKeys: String, CodingKey {
         case epoch, loss, valR1ImageToText = "val_r1_image_to_text", valR1TextToImage = "val_r1_text_to_image"
-        case learningRate = "learning_rate", elapsed
+        case learningRate = "learning_rate", elapsed, imagesPerSecond = "images_per_second"
+        case secondsLeft = "seconds_left"
+    }
+
+    public init(
+        epoch: Int, loss: Double, valR1ImageToText: Double?, valR1TextToImage: Double?, learningRate: Double,
+        elapsed: Double
+    ) {
+        self.epoch = epoch
+        self.loss = loss
+        self.valR1ImageToText = valR1ImageToText
+        self.valR1TextToImage = valR1TextToImage
+        self.learningRate = learningRate
+        self.elapsed = elapsed
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epoch = try c.decode(Int.self, forKey: .epoch)
+        loss = try c.decode(Double.self, forKey: .loss)
+        valR1ImageToText = try c.decodeIfPresent(Double.self, forKey: .valR1ImageToText)
+        valR1TextToImage = try c.decodeIfPresent(Double.self, forKey: .valR1TextToImage)
+        learningRate = try c.decode(Double.self, forKey: .learningRate)
+        elapsed = try c.decode(Double.self, forKey: .elapsed)
+        imagesPerSecond = try c.decodeIfPresent(Double.self, forKey: .imagesPerSecond) ?? 0
+        secondsLeft = try c.decodeIfPresent(Double.self, forKey: .secondsLeft) ?? 0
     }
 }
 
@@ -53,7 +82,8 @@ public final class Trainer {
     public func train(progress: (EpochReport) -> Void = { _ in }) -> (model: DualEncoder, summary: TrainingSummary) {
         // The threads go to data-parallel shards of each batch, each with one-thread BLAS.
         BLAS.setThreads(1)
-        let model = DualEncoder(config: modelConfig, vocabularySize: dataset.vocabulary.count)
+        let model = DualEncoder(
+            config: modelConfig, vocabularySize: dataset.vocabulary.count, sequenceLength: dataset.maxWords + 1)
         model.inferenceThreads = config.threads
         let start = Date()
         // Batch order and augmentation draw from their own stream, independent of the split's.
@@ -66,8 +96,9 @@ public final class Trainer {
         var adam = Adam(learningRate: Float(config.learningRate))
         var history: [EpochReport] = []
         var order = trainIds
-        let gallery = dataset.galleryImages
+        let table = CaptionTable(dataset)
         for epoch in 1...config.epochs {
+            let epochStart = Date()
             adam.learningRate = Float(config.learningRate(epoch: epoch))
             rng.shuffle(&order)
             var lossSum: Double = 0
@@ -78,7 +109,9 @@ public final class Trainer {
                 let ids = Array(order[begin..<end])
                 begin = end
                 let images = ids.map { id -> RGBImage in
-                    guard config.augment, rng.uniform() >= config.canonicalFraction else { return gallery[id] }
+                    guard config.augment, rng.uniform() >= config.canonicalFraction else {
+                        return dataset.galleryImage(id)
+                    }
                     return dataset.augmentedImage(of: id, using: &rng)
                 }
                 // One caption per item, drawn when it has several.
@@ -98,12 +131,15 @@ public final class Trainer {
             var report = EpochReport(
                 epoch: epoch, loss: lossSum / Double(batchCount), valR1ImageToText: nil, valR1TextToImage: nil,
                 learningRate: Double(adam.learningRate), elapsed: 0)
+            let trainingSeconds = Date().timeIntervalSince(epochStart)
+            report.imagesPerSecond = Double(trainIds.count) / max(trainingSeconds, 1e-9)
             if epoch % max(evaluateEvery, 1) == 0 || epoch == config.epochs {
-                let val = Evaluator.validationAmongAll(model, dataset: dataset, split: split)
+                let val = Evaluator.validationAmongAll(model, dataset: dataset, split: split, table: table)
                 report.valR1ImageToText = val.imageToText.r1
                 report.valR1TextToImage = val.textToImage.r1
             }
             report.elapsed = Date().timeIntervalSince(start)
+            report.secondsLeft = report.elapsed / Double(epoch) * Double(config.epochs - epoch)
             history.append(report)
             progress(report)
         }

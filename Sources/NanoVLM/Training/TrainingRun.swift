@@ -28,6 +28,16 @@ public enum TrainingRun {
 }
 
 extension Checkpoint {
+    /// Fails when the configuration names a dataset other than the default and the weights
+    /// were trained on another: serving them would answer about the wrong pictures.
+    public func check(configured data: DataConfiguration) throws {
+        guard data.source != DatasetRegistry.defaultName, data.source != dataset.name else { return }
+        throw CheckpointError(
+            "the weights were trained on \(dataset.name), but the configuration names \(data.source); "
+                + "train weights for it (nanovlm train --dataset \(data.source) --weights FILE) or use those weights' dataset"
+        )
+    }
+
     /// The split the model was trained with: the recorded seed, else `seed`.
     public func split(defaultSeed seed: UInt64) -> Split { dataset.split(seed: training?.seed ?? seed) }
 }

@@ -20,7 +20,10 @@ enum ModelLoader {
         readiness?.update(Readiness.weights, .running, detail: "loading \(path)")
         let checkpoint: Checkpoint
         do {
-            checkpoint = try Checkpoint.load(path: path)
+            checkpoint = try Checkpoint.load(path: path) { done, total in
+                readiness?.update(
+                    Readiness.weights, .running, detail: "loading \(path): decoding images \(done)/\(total)")
+            }
         } catch let error as CheckpointError {
             readiness?.update(Readiness.weights, .failed, detail: error.message)
             throw ModelLoaderError(error.message)
@@ -32,12 +35,28 @@ enum ModelLoader {
 
     /// Trains with the configured settings, then saves the weights with their metrics to
     /// the configured path. A file that cannot be written is logged; the model still serves.
-    static func train(configuration: AppConfiguration, readiness: Readiness, logger: Logger) -> Checkpoint {
+    static func train(configuration: AppConfiguration, readiness: Readiness, logger: Logger) throws -> Checkpoint {
         let epochs = configuration.training.epochs
         readiness.set(stage: .training)
+        readiness.update(Readiness.weights, .running, detail: "opening \(configuration.data.source)")
+        let dataset: any Dataset
+        do {
+            dataset = try DatasetRegistry.open(configuration.data, seed: configuration.training.seed) { done, total in
+                readiness.update(
+                    Readiness.weights, .running,
+                    detail: "opening \(configuration.data.source): decoding images \(done)/\(total)")
+            }
+        } catch let error as DatasetError {
+            readiness.update(Readiness.weights, .failed, detail: error.message)
+            throw ModelLoaderError(error.message)
+        }
+        if let report = dataset.loadReport {
+            for line in report.lines.prefix(20) { logger.warning("dataset", metadata: ["skipped": "\(line)"]) }
+        }
         readiness.update(Readiness.weights, .running, detail: "training", epoch: 0, epochs: epochs)
         let (checkpoint, saveError) = TrainingRun.run(
-            model: configuration.model, training: configuration.training, saveTo: configuration.weights
+            model: configuration.model, training: configuration.training, dataset: dataset,
+            saveTo: configuration.weights
         ) { report in
             readiness.update(
                 Readiness.weights, .running,
@@ -78,7 +97,7 @@ enum ModelLoader {
         readiness?.update(Readiness.captionEmbeddings, .running)
         let index = RetrievalIndex(model: checkpoint.model, dataset: checkpoint.dataset)
         readiness?.update(Readiness.imageEmbeddings, .ok, detail: "\(index.count) × \(index.dim)")
-        readiness?.update(Readiness.captionEmbeddings, .ok, detail: "\(index.count) × \(index.dim)")
+        readiness?.update(Readiness.captionEmbeddings, .ok, detail: "\(index.captions.count) × \(index.dim)")
 
         readiness?.set(stage: .selfTest)
         readiness?.update(Readiness.selfTest, .running)

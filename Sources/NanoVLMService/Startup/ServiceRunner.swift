@@ -121,7 +121,7 @@ public enum ServiceRunner {
                 "path": "\(path)", "epochs": "\(configuration.training.epochs)",
                 "seed": "\(configuration.training.seed)",
             ])
-        let checkpoint = ModelLoader.train(configuration: configuration, readiness: state.readiness, logger: logger)
+        let checkpoint = try ModelLoader.train(configuration: configuration, readiness: state.readiness, logger: logger)
         logger.info(
             "trained", metadata: ["seconds": "\(checkpoint.summary.map { String(format: "%.1f", $0.seconds) } ?? "-")"])
         let model = try ModelLoader.prepare(

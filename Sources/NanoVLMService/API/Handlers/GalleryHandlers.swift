@@ -1,4 +1,5 @@
 import Datasets
+import Digest
 import HTTPServer
 import ImageIO
 import NanoVLM
@@ -54,8 +55,8 @@ struct GalleryPNGs: Sendable {
     let images: [(bytes: [UInt8], etag: String)]
 
     init(_ dataset: any Dataset) {
-        images = dataset.galleryImages.map { image in
-            let bytes = (try? PNGCodec.encode(image)) ?? []
+        images = dataset.ids.map { id in
+            let bytes = (try? PNGCodec.encode(dataset.galleryImage(id))) ?? []
             return (bytes, "\"" + String(SHA256.hex(bytes).prefix(32)) + "\"")
         }
     }

@@ -23,6 +23,7 @@ enum APIError {
         case .empty: code = "empty_query"
         case .tooLong: code = "query_too_long"
         case .unknownWord: code = "unknown_word"
+        case .noKnownWords: code = "no_known_words"
         case .tooManyWords: code = "too_many_words"
         }
         let prefix = field.map { "\($0): " } ?? ""

@@ -1,0 +1,55 @@
+/// A dataset's distinct captions (by token sequence) and which items carry each: what
+/// image → text search ranks and what the metrics count as a hit (docs/MODEL.md). For a
+/// set whose items each have one caption of their own, caption `i` is item `i`'s.
+public struct CaptionTable: Sendable {
+    /// Distinct token sequences, in order of first appearance by item id.
+    public let tokens: [[Int]]
+    /// The first caption text with those tokens.
+    public let texts: [String]
+    /// The items carrying each caption, ascending.
+    public let items: [[Int]]
+    /// The captions of each item, in the order of `allCaptionTokens(of:)` (duplicates once).
+    public let ofItem: [[Int]]
+
+    public init(_ dataset: any Dataset) {
+        var tokens: [[Int]] = [], texts: [String] = [], items: [[Int]] = []
+        var ofItem: [[Int]] = []
+        ofItem.reserveCapacity(dataset.count)
+        var index: [[Int]: Int] = [:]
+        for id in dataset.ids {
+            let sequences = dataset.allCaptionTokens(of: id)
+            let captions = dataset.captions(of: id)
+            var mine: [Int] = []
+            for (k, sequence) in sequences.enumerated() {
+                let c: Int
+                if let known = index[sequence] {
+                    c = known
+                } else {
+                    c = tokens.count
+                    index[sequence] = c
+                    tokens.append(sequence)
+                    texts.append(k < captions.count ? captions[k] : "")
+                    items.append([])
+                }
+                if !mine.contains(c) {
+                    mine.append(c)
+                    items[c].append(id)
+                }
+            }
+            ofItem.append(mine)
+        }
+        self.tokens = tokens
+        self.texts = texts
+        self.items = items
+        self.ofItem = ofItem
+    }
+
+    public var count: Int { tokens.count }
+
+    /// The distinct captions of `ids`, ascending.
+    public func captions(of ids: [Int]) -> [Int] {
+        var seen = Set<Int>()
+        for id in ids { seen.formUnion(ofItem[id]) }
+        return seen.sorted()
+    }
+}

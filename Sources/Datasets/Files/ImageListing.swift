@@ -1,0 +1,102 @@
+import Foundation
+
+/// An image file and its captions, as a dataset's files list them.
+struct ListedImage: Sendable, Equatable {
+    /// The path the file is opened by.
+    let path: String
+    /// The path relative to the dataset (what reports, the digest and exports name).
+    let name: String
+    var captions: [String]
+}
+
+/// Reading the files that list a dataset: the images, their captions, and a report of
+/// what was skipped.
+enum ImageListing {
+    static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    static func isImage(_ path: String) -> Bool {
+        imageExtensions.contains((path as NSString).pathExtension.lowercased())
+    }
+
+    /// The text of a caption file, or a sentence saying why it has none.
+    static func readText(_ path: String) -> Result<String, DatasetError> {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(DatasetError("cannot be read"))
+        }
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            let offset = firstInvalidUTF8(bytes)
+            return .failure(DatasetError("is not UTF-8 text (invalid byte at offset \(offset))"))
+        }
+        return .success(text)
+    }
+
+    /// The offset of the first byte that is not part of a valid UTF-8 sequence.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput, .error: return offset
+            }
+        }
+    }
+
+    /// Caption lines: trimmed, blank lines dropped.
+    static func captionLines(_ text: String) -> [String] {
+        text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+    }
+
+    /// `path<TAB>caption` lines (further columns ignored); a first line whose first field is
+    /// `path`, `filepath` or `file_name` is a header. Returns (line number, path, caption).
+    static func tabSeparated(_ text: String, file: String, report: inout LoadReport) -> [(
+        line: Int, path: String, caption: String
+    )] {
+        var rows: [(Int, String, String)] = []
+        var number = 0
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            number += 1
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            let first = fields[0].trimmingCharacters(in: .whitespaces)
+            if number == 1 && ["path", "filepath", "file_name"].contains(first.lowercased()) { continue }
+            guard fields.count >= 2 else {
+                report.entries += 1
+                report.skip("\(file) line \(number)", "no tab between the image path and the caption")
+                continue
+            }
+            let caption = fields[1].trimmingCharacters(in: .whitespaces)
+            guard !first.isEmpty else {
+                report.entries += 1
+                report.skip("\(file) line \(number)", "the image path is empty")
+                continue
+            }
+            guard !caption.isEmpty else {
+                report.note("\(file) line \(number)", "the caption is empty; line ignored")
+                continue
+            }
+            rows.append((number, normalised(first), caption))
+        }
+        return rows
+    }
+
+    /// A relative path without `./` and repeated slashes, so `./a//b.png` and `a/b.png` match.
+    static func normalised(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }.joined(separator: "/")
+    }
+
+    /// Adds `caption` to `captions` unless an identical one is there.
+    static func add(_ caption: String, to captions: inout [String], report: inout LoadReport) {
+        if captions.contains(caption) {
+            report.duplicateCaptions += 1
+        } else {
+            captions.append(caption)
+        }
+    }
+}
