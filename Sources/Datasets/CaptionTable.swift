@@ -10,6 +10,7 @@ public struct CaptionTable: Sendable {
     public let items: [[Int]]
     /// The captions of each item, in the order of `allCaptionTokens(of:)` (duplicates once).
     public let ofItem: [[Int]]
+    private let indexByTokens: [[Int]: Int]
 
     public init(_ dataset: any Dataset) {
         var tokens: [[Int]] = [], texts: [String] = [], items: [[Int]] = []
@@ -42,7 +43,11 @@ public struct CaptionTable: Sendable {
         self.texts = texts
         self.items = items
         self.ofItem = ofItem
+        indexByTokens = index
     }
+
+    /// The caption with exactly these tokens, if any item carries it.
+    public func index(of tokens: [Int]) -> Int? { indexByTokens[tokens] }
 
     public var count: Int { tokens.count }
 

@@ -290,6 +290,84 @@ final class LayerGradientTests: XCTestCase {
         checkGradient("infonce scale", parameters: [scale], analytic: [dScale], epsilon: 1e-3) { run(image, text, $0[0]) }
     }
 
+    /// Several images of one caption in a batch: the targets spread over the positives.
+    func testMultiPositiveInfoNCEBackward() {
+        let (b, d) = (5, 4)
+        let classes = [0, 1, 0, 1, 1]
+        var positives = [Float](repeating: 0, count: b * b)
+        for i in 0..<b { for j in 0..<b where classes[i] == classes[j] { positives[i * b + j] = 1 } }
+        func normalised(_ v: [Float]) -> [Float] {
+            var out = v
+            for r in 0..<b {
+                var s: Float = 0
+                for i in 0..<d { s += v[r * d + i] * v[r * d + i] }
+                for i in 0..<d { out[r * d + i] = v[r * d + i] / s.squareRoot() }
+            }
+            return out
+        }
+        let image = normalised(randomValues(b * d, seed: 52)), text = normalised(randomValues(b * d, seed: 53))
+        let scale: Float = 2.5
+        func run(_ i: [Float], _ t: [Float], _ s: Float) -> Double {
+            let sim = FloatBuffer(count: b * b), pr = FloatBuffer(count: b * b), pc = FloatBuffer(count: b * b)
+            return Double(
+                InfoNCE.forward(
+                    similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
+                    image: i, text: t, scale: s, batch: b, dim: d, positives: positives))
+        }
+        let sim = FloatBuffer(count: b * b), pr = FloatBuffer(count: b * b), pc = FloatBuffer(count: b * b)
+        let loss = InfoNCE.forward(
+            similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
+            image: image, text: text, scale: scale, batch: b, dim: d, positives: positives)
+        // Reference from the definition: cross-entropy against the uniform distribution over
+        // each row's (column's) positives, in double precision.
+        var logits = [[Double]](repeating: [Double](repeating: 0, count: b), count: b)
+        for i in 0..<b {
+            for j in 0..<b {
+                var dot: Double = 0
+                for k in 0..<d { dot += Double(image[i * d + k]) * Double(text[j * d + k]) }
+                logits[i][j] = Double(scale) * dot
+            }
+        }
+        var reference: Double = 0
+        for i in 0..<b {
+            let row = logits[i], column = (0..<b).map { logits[$0][i] }
+            let mates = (0..<b).filter { classes[$0] == classes[i] }
+            let rowLog = log(row.map(exp).reduce(0, +)), columnLog = log(column.map(exp).reduce(0, +))
+            for j in mates {
+                reference += -(row[j] - rowLog) / Double(mates.count)
+                reference += -(column[j] - columnLog) / Double(mates.count)
+            }
+        }
+        reference /= Double(2 * b)
+        XCTAssertEqual(Double(loss), reference, accuracy: 1e-5)
+        // Not the identity-target loss: the positives change it.
+        let plain = FloatBuffer(count: b * b)
+        XCTAssertNotEqual(
+            loss,
+            InfoNCE.forward(
+                similarities: plain.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
+                image: image, text: text, scale: scale, batch: b, dim: d),
+            accuracy: 1e-3)
+        _ = InfoNCE.forward(
+            similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
+            image: image, text: text, scale: scale, batch: b, dim: d, positives: positives)
+
+        let di = FloatBuffer(count: b * d), dt = FloatBuffer(count: b * d), dl = FloatBuffer(count: b * b)
+        let dScale = InfoNCE.backward(
+            dImage: di.pointer, dText: dt.pointer, dLogits: dl.pointer, similarities: sim.pointer,
+            rowProbabilities: pr.pointer, columnProbabilities: pc.pointer, image: image, text: text,
+            scale: scale, batch: b, dim: d, positives: positives)
+        checkGradient("multi-positive image", parameters: image, analytic: di.array, epsilon: 1e-3) {
+            run($0, text, scale)
+        }
+        checkGradient("multi-positive text", parameters: text, analytic: dt.array, epsilon: 1e-3) {
+            run(image, $0, scale)
+        }
+        checkGradient("multi-positive scale", parameters: [scale], analytic: [dScale], epsilon: 1e-3) {
+            run(image, text, $0[0])
+        }
+    }
+
     func testAdamMatchesHandComputedSteps() {
         // Two steps of Adam on one parameter, against the update rule written out.
         var adam = Adam(learningRate: 0.1)

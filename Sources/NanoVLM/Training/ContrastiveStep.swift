@@ -25,6 +25,9 @@ final class ContrastiveStep {
     let imageEmbeddings: FloatBuffer  // (B, D), all shards' outputs
     let similarities: FloatBuffer, rowProbabilities: FloatBuffer, columnProbabilities: FloatBuffer
     let dLogits: FloatBuffer, dImage: FloatBuffer, dText: FloatBuffer
+    /// (B, B) 1 where text j is a caption of image i, when some batch item has another's
+    /// caption; nil for one-to-one batches (targets the identity).
+    private var positives: [Float]?
 
     init(model: DualEncoder, batch: Int, maxLength: Int = 4, parallelism: Int = 1) {
         self.model = model
@@ -51,8 +54,10 @@ final class ContrastiveStep {
     }
 
     /// Writes all pairs of a batch in one go (rows 0..<count).
-    func set(images batchImages: [RGBImage], words: [[Int]]) {
+    func set(images batchImages: [RGBImage], words: [[Int]], positives: [Float]? = nil) {
         precondition(batchImages.count == words.count && batchImages.count <= batch)
+        precondition(positives == nil || positives?.count == words.count * words.count)
+        self.positives = positives
         for (s, range) in shardRanges(batchImages.count).enumerated() {
             model.loadImages(batchImages[range], into: shards[s])
         }
@@ -87,14 +92,15 @@ final class ContrastiveStep {
         let loss = InfoNCE.forward(
             similarities: similarities.pointer, rowProbabilities: rowProbabilities.pointer,
             columnProbabilities: columnProbabilities.pointer, image: imageEmbeddings.pointer,
-            text: texts.output.pointer, scale: scale, batch: count, dim: d)
+            text: texts.output.pointer, scale: scale, batch: count, dim: d, positives: positives)
         gradients.zero()
         dImage.zero()
         dText.zero()
         let dScale = InfoNCE.backward(
             dImage: dImage.pointer, dText: dText.pointer, dLogits: dLogits.pointer, similarities: similarities.pointer,
             rowProbabilities: rowProbabilities.pointer, columnProbabilities: columnProbabilities.pointer,
-            image: imageEmbeddings.pointer, text: texts.output.pointer, scale: scale, batch: count, dim: d)
+            image: imageEmbeddings.pointer, text: texts.output.pointer, scale: scale, batch: count, dim: d,
+            positives: positives)
         model.temperatureSetting.accumulateGradient(gradients.pointer, dScale: dScale, scale: scale)
         forEachShard(ranges.count) { s in
             let g = s == 0 ? gradients : shardGradients[s - 1]

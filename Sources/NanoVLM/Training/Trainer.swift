@@ -79,6 +79,23 @@ public final class Trainer {
         split = dataset.split(seed: training.seed)
     }
 
+    /// 1 where the caption drawn for item j is also a caption of item i; nil when the batch
+    /// is one-to-one (every item's caption its own), which keeps the plain InfoNCE targets.
+    func positives(ids: [Int], words: [[Int]], table: CaptionTable) -> [Float]? {
+        let n = ids.count
+        let drawn = words.map { table.index(of: $0) ?? -1 }
+        var matrix = [Float](repeating: 0, count: n * n)
+        var shared = false
+        for i in 0..<n {
+            let mine = table.ofItem[ids[i]]
+            for j in 0..<n where i == j || mine.contains(drawn[j]) {
+                matrix[i * n + j] = 1
+                if i != j { shared = true }
+            }
+        }
+        return shared ? matrix : nil
+    }
+
     public func train(progress: (EpochReport) -> Void = { _ in }) -> (model: DualEncoder, summary: TrainingSummary) {
         // The threads go to data-parallel shards of each batch, each with one-thread BLAS.
         BLAS.setThreads(1)
@@ -90,13 +107,16 @@ public final class Trainer {
         var rng = SeededRandom(seed: config.seed &+ 0x5EED)
         let trainIds = split.train
         let batchCount = (trainIds.count + config.batchSize - 1) / config.batchSize
+        let table = CaptionTable(dataset)
+        // The longest training caption sets the text workspace's length ([CLS] + words).
+        let longest = trainIds.flatMap { dataset.allCaptionTokens(of: $0).map(\.count) }.max() ?? 1
         let step = ContrastiveStep(
-            model: model, batch: (trainIds.count + batchCount - 1) / batchCount, parallelism: config.threads)
+            model: model, batch: (trainIds.count + batchCount - 1) / batchCount,
+            maxLength: min(model.maxSequenceLength, max(longest, 3) + 1), parallelism: config.threads)
         let m = FloatBuffer(count: model.parameterCount), v = FloatBuffer(count: model.parameterCount)
         var adam = Adam(learningRate: Float(config.learningRate))
         var history: [EpochReport] = []
         var order = trainIds
-        let table = CaptionTable(dataset)
         for epoch in 1...config.epochs {
             let epochStart = Date()
             adam.learningRate = Float(config.learningRate(epoch: epoch))
@@ -119,7 +139,7 @@ public final class Trainer {
                     let captions = dataset.allCaptionTokens(of: id)
                     return captions.count == 1 ? captions[0] : captions[rng.below(captions.count)]
                 }
-                step.set(images: images, words: words)
+                step.set(images: images, words: words, positives: positives(ids: ids, words: words, table: table))
                 lossSum += Double(step.run(count: ids.count))
                 adam.update(
                     parameters: model.parameters.pointer, gradients: step.gradients.pointer,
