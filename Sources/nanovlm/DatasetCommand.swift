@@ -31,7 +31,7 @@ struct DatasetCommand: ParsableCommand {
                 tsv += row.joined(separator: "\t") + "\n"
             }
             try Data(tsv.utf8).write(to: directory.appendingPathComponent("captions.tsv"))
-        } catch let error as PNGError {
+        } catch let error as ImageError {
             throw CommandFailure("cannot encode PNG: \(error.message)")
         } catch {
             throw CommandFailure("cannot write to \(out): \(error.localizedDescription)")

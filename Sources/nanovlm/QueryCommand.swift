@@ -48,8 +48,8 @@ struct Query: ParsableCommand {
                 throw CommandFailure("cannot read \(image)")
             }
             do {
-                picture = try PNGCodec.decodeForModel([UInt8](data))
-            } catch let error as PNGError {
+                picture = try ImageDecoding.decodeForModel([UInt8](data), side: 32, crop: .none)
+            } catch let error as ImageError {
                 throw CommandFailure("\(image): \(error.message)")
             }
         }
