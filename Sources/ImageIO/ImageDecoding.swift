@@ -36,6 +36,15 @@ public enum ImageDecoding {
     public static func decodeForModel(
         _ bytes: [UInt8], side: Int, crop: ImageCrop = .centre, maxDimension: Int = maxDimension
     ) throws -> RGBImage {
+        try decodeForModel(bytes, side: side, crop: crop, maxDimension: maxDimension, dctScaling: true)
+    }
+
+    /// `decodeForModel`, with the JPEG's DCT scaling to be turned off, so that a benchmark
+    /// can measure what it saves.
+    @_spi(Benchmarks)
+    public static func decodeForModel(
+        _ bytes: [UInt8], side: Int, crop: ImageCrop, maxDimension: Int, dctScaling: Bool
+    ) throws -> RGBImage {
         precondition(side > 0)
         return try bytes.withUnsafeBytes { raw in
             switch try sniffFormat(raw, expected: "a PNG or JPEG") {
@@ -45,7 +54,11 @@ public enum ImageDecoding {
                 }
             case .jpeg:
                 return try JPEGCodec.withDecodedRows(
-                    raw, maxDimension: maxDimension, constraints: { width, height in [(min(width, height), side)] }
+                    raw, maxDimension: maxDimension,
+                    constraints: { width, height in
+                        // Without scaling: the short side keeps every one of its pixels.
+                        [(min(width, height), dctScaling ? side : min(width, height))]
+                    }
                 ) { rows, width, height, factor in
                     resample(
                         rows, window: modelWindow(width, height, crop).scaled(by: factor), width: side, height: side)
@@ -82,6 +95,13 @@ public enum ImageDecoding {
                 }
             }
         }
+    }
+
+    /// The DCT scale `decodeForModel` decodes a width×height JPEG at for a side×side input.
+    @_spi(Benchmarks)
+    public static func jpegScale(width: Int, height: Int, side: Int) -> (numerator: Int, denominator: Int) {
+        let factor = JPEGCodec.smallestFactor(for: [(min(width, height), side)])
+        return (factor.0, factor.1)
     }
 
     /// The part of a width×height image that becomes the model's input.
