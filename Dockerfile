@@ -18,12 +18,12 @@
 FROM swift:6.3.1-bookworm AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
-# The -dev packages the C bridge targets (COpenBLAS, CLibPNG, CMicroHTTPD) compile against.
-# Versions are left to the pinned Debian release: exact pins vanish from the mirror at
+# The -dev packages the C bridge targets (COpenBLAS, CLibPNG, CTurboJPEG, CMicroHTTPD)
+# compile against. Versions are left to the pinned Debian release: exact pins vanish from the mirror at
 # each point release and would break the build.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libopenblas-dev libmicrohttpd-dev libpng-dev pkg-config \
+    && apt-get install -y --no-install-recommends libopenblas-dev libmicrohttpd-dev libpng-dev libturbojpeg0-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -52,11 +52,11 @@ FROM debian:bookworm-slim AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
 # Only the shared libraries the binary links (libmicrohttpd.so.12, libpng16.so.16,
-# libopenblas.so.0), plus curl for the HEALTHCHECK. A fixed uid lets Kubernetes check
-# runAsNonRoot without resolving the name.
+# libturbojpeg.so.0, libopenblas.so.0), plus curl for the HEALTHCHECK. A fixed uid lets
+# Kubernetes check runAsNonRoot without resolving the name.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libmicrohttpd12 libpng16-16 libopenblas0-pthread curl \
+    && apt-get install -y --no-install-recommends libmicrohttpd12 libpng16-16 libturbojpeg0 libopenblas0-pthread curl \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 nanovlm \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \

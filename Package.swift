@@ -22,6 +22,9 @@ let package = Package(
             name: "CLibPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
         .systemLibrary(
+            name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(
             name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"])]),
 
@@ -32,7 +35,7 @@ let package = Package(
         .target(name: "NanoTensor", dependencies: ["COpenBLAS"]),
         .target(name: "SafeTensors", dependencies: ["JSON"]),
         .target(name: "NanoNN", dependencies: ["NanoTensor"]),
-        .target(name: "ImageIO", dependencies: ["CLibPNG"]),
+        .target(name: "ImageIO", dependencies: ["CLibPNG", "CTurboJPEG"]),
         .target(name: "Datasets", dependencies: ["NanoTensor", "ImageIO", "Digest", "JSON"]),
         .target(
             name: "NanoVLM",
@@ -72,7 +75,7 @@ let package = Package(
         .target(name: "GradientChecking", dependencies: ["NanoTensor"], path: "Tests/GradientChecking"),
         .testTarget(name: "NanoNNTests", dependencies: ["NanoNN", "NanoTensor", "GradientChecking", "TestSupport"]),
         .testTarget(
-            name: "ImageIOTests", dependencies: ["ImageIO", "NanoTensor", "TestSupport"], exclude: ["png_fixtures.py"]),
+            name: "ImageIOTests", dependencies: ["ImageIO", "NanoTensor", "TestSupport"], exclude: ["png_fixtures.py", "jpeg_fixtures.py"]),
         .testTarget(name: "ShapesDataTests", dependencies: ["Datasets", "ImageIO"]),
         .testTarget(
             name: "NanoVLMTests",

@@ -3,7 +3,7 @@
 import Foundation
 
 let fuzzTargets: [String: ([UInt8]) -> Void] = [
-    "png": fuzzPNG, "multipart": fuzzMultipart, "query": fuzzQuery, "json": fuzzJSON,
+    "png": fuzzPNG, "jpeg": fuzzJPEG, "multipart": fuzzMultipart, "query": fuzzQuery, "json": fuzzJSON,
     "safetensors": fuzzSafeTensors, "http": fuzzHTTP,
 ]
 

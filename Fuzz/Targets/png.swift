@@ -11,14 +11,14 @@ func fuzzPNG(_ bytes: [UInt8]) {
         for value in image.pixels where !(value >= -1e-5 && value <= 1 + 1e-5) {
             fatalError("pixel value \(value) outside [0, 1]")
         }
-    } catch is PNGError {
+    } catch is ImageError {
     } catch {
         fatalError("unexpected error type: \(error)")
     }
     do {
         let image = try PNGCodec.decode(bytes, maxDimension: 64)
         guard image.pixels.count == image.width * image.height * 3 else { fatalError("pixel count mismatch") }
-    } catch is PNGError {
+    } catch is ImageError {
     } catch {
         fatalError("unexpected error type: \(error)")
     }

@@ -8,41 +8,25 @@ public enum PNGCodec {
 
     /// Any valid PNG: every colour type and bit depth, interlaced or not, alpha composited over black. Returns pixels in [0,1].
     public static func decode(_ bytes: UnsafeRawBufferPointer, maxDimension: Int = maxDimension) throws -> RGBImage {
-        try withDecodedPixels(bytes, maxDimension: maxDimension, wholeImage)
-    }
-
-    private static func wholeImage(_ decoded: DecodedPixels) -> RGBImage {
-        let rowLength = decoded.width * 3
-        let pixels = [Float](unsafeUninitializedCapacity: rowLength * decoded.height) { buffer, count in
-            guard let base = buffer.baseAddress else { return }
-            for y in 0..<decoded.height { decoded.convertRow(y, into: base + y * rowLength) }
-            count = rowLength * decoded.height
-        }
-        return RGBImage(width: decoded.width, height: decoded.height, pixels: pixels)
+        try checkSignature(bytes)
+        return try withDecodedPixels(bytes, maxDimension: maxDimension, wholeImage)
     }
 
     public static func decode(_ bytes: [UInt8], maxDimension: Int = maxDimension) throws -> RGBImage {
         try bytes.withUnsafeBytes { try decode($0, maxDimension: maxDimension) }
     }
 
-    /// Decode then area-average to 32×32 (the model's input).
+    /// Decode then area-average to side×side, each axis on its own (no crop), at most
+    /// `maxDimension` (4096) on a side. `ImageDecoding.decodeForModel` takes JPEGs too.
     ///
     /// Gives the same pixels as `areaResize(decode(bytes), ...)`, but converts and
     /// resamples one row at a time, so a large upload never becomes a large Float image.
     public static func decodeForModel(_ bytes: [UInt8], side: Int = 32) throws -> RGBImage {
         precondition(side > 0)
         return try bytes.withUnsafeBytes { raw in
-            try withDecodedPixels(raw, maxDimension: maxDimension) { decoded in
-                // Already the model's size: area averaging would reproduce every value exactly.
-                if decoded.width == side && decoded.height == side { return wholeImage(decoded) }
-                let resampler = AreaResampler(
-                    inputWidth: decoded.width, inputHeight: decoded.height,
-                    outputWidth: side, outputHeight: side)
-                let pixels = resampler.resize { y, row in
-                    guard let base = row.baseAddress else { return }
-                    decoded.convertRow(y, into: base)
-                }
-                return RGBImage(width: side, height: side, pixels: pixels)
+            try checkSignature(raw)
+            return try withDecodedPixels(raw, maxDimension: maxDimension) { decoded in
+                resample(decoded, window: .whole(decoded.width, decoded.height), width: side, height: side)
             }
         }
     }
@@ -54,15 +38,15 @@ public enum PNGCodec {
 
     public static func encode(rgb8: [UInt8], width: Int, height: Int) throws -> [UInt8] {
         guard width > 0, height > 0 else {
-            throw PNGError(
+            throw ImageError(
                 kind: .corrupt, message: "cannot encode a \(width)×\(height) image; both sides must be at least 1")
         }
         guard width <= Int(Int32.max) / 3, height <= Int(Int32.max) else {
-            throw PNGError(
+            throw ImageError(
                 kind: .tooLarge, message: "cannot encode a \(width)×\(height) image; it is beyond what PNG can hold")
         }
         guard rgb8.count == width * height * 3 else {
-            throw PNGError(
+            throw ImageError(
                 kind: .corrupt,
                 message:
                     "cannot encode: a \(width)×\(height) RGB image needs \(width * height * 3) bytes, got \(rgb8.count)"
@@ -81,7 +65,7 @@ public enum PNGCodec {
         defer { nvpng_free(output) }
         guard code == Int32(NVPNG_OK), let output else {
             let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw PNGError(
+            throw ImageError(
                 kind: .corrupt, message: "could not encode the PNG: \(reason.isEmpty ? "out of memory" : reason)")
         }
         return Array(UnsafeBufferPointer(start: output, count: outputSize))
@@ -90,13 +74,13 @@ public enum PNGCodec {
 
 // MARK: - Decoding internals
 
-private let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
 /// byte / 255 for every byte value: the same Floats as dividing, without dividing.
-private let unitFromByte: [Float] = (0..<256).map { Float($0) / 255 }
+let unitFromByte: [Float] = (0..<256).map { Float($0) / 255 }
 
 /// Rows as libpng left them after the shim's transforms: RGB or RGBA, 8 or 16 bits.
-private struct DecodedPixels {
+struct DecodedPixels: RowSource {
     let width: Int
     let height: Int
     let channels: Int  // 3 or 4
@@ -105,23 +89,23 @@ private struct DecodedPixels {
     let base: UnsafeRawPointer
     let byteTable: UnsafeBufferPointer<Float>
 
-    /// Writes row y as width × 3 Floats in [0, 1], alpha composited over black.
-    func convertRow(_ y: Int, into out: UnsafeMutablePointer<Float>) {
-        let row = (base + y * rowBytes).assumingMemoryBound(to: UInt8.self)
+    /// Writes `count` pixels of row y from column x as Floats in [0, 1], alpha composited over black.
+    func convertRow(_ y: Int, from x: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
+        let row = (base + y * rowBytes + x * channels * bitDepth / 8).assumingMemoryBound(to: UInt8.self)
         switch (bitDepth, channels) {
         case (8, 3):
-            for i in 0..<(width * 3) { out[i] = byteTable[Int(row[i])] }
+            for i in 0..<(count * 3) { out[i] = byteTable[Int(row[i])] }
         case (8, _):
-            for x in 0..<width {
+            for x in 0..<count {
                 let alpha = byteTable[Int(row[4 * x + 3])]
                 out[3 * x] = byteTable[Int(row[4 * x])] * alpha
                 out[3 * x + 1] = byteTable[Int(row[4 * x + 1])] * alpha
                 out[3 * x + 2] = byteTable[Int(row[4 * x + 2])] * alpha
             }
         case (_, 3):
-            for i in 0..<(width * 3) { out[i] = Self.sample16(row, i) }
+            for i in 0..<(count * 3) { out[i] = Self.sample16(row, i) }
         default:
-            for x in 0..<width {
+            for x in 0..<count {
                 let alpha = Self.sample16(row, 4 * x + 3)
                 out[3 * x] = Self.sample16(row, 4 * x) * alpha
                 out[3 * x + 1] = Self.sample16(row, 4 * x + 1) * alpha
@@ -136,14 +120,14 @@ private struct DecodedPixels {
     }
 }
 
-/// Decodes `bytes` to rows of 8- or 16-bit RGB(A) and hands them to `body`. The pixel
-/// memory is allocated only after the header's dimensions have been checked.
-private func withDecodedPixels<T>(
+/// Decodes PNG `bytes` (the signature already checked) to rows of 8- or 16-bit RGB(A) and
+/// hands them to `body`. The pixel memory is allocated only after the header's dimensions
+/// have been checked.
+func withDecodedPixels<T>(
     _ bytes: UnsafeRawBufferPointer, maxDimension: Int, _ body: (DecodedPixels) throws -> T
 ) throws -> T {
-    try checkSignature(bytes)
     guard let decoder = nvpng_decoder_create(bytes.baseAddress, bytes.count) else {
-        throw PNGError(kind: .tooLarge, message: "out of memory before decoding the PNG")
+        throw ImageError(kind: .tooLarge, message: "out of memory before decoding the PNG")
     }
     defer { nvpng_decoder_destroy(decoder) }
 
@@ -151,11 +135,7 @@ private func withDecodedPixels<T>(
     try check(nvpng_decoder_read_header(decoder, &header), decoder, byteCount: bytes.count)
     let width = Int(header.width)
     let height = Int(header.height)
-    guard width <= maxDimension, height <= maxDimension else {
-        throw PNGError(
-            kind: .tooLarge,
-            message: "the PNG is \(width)×\(height); the largest accepted is \(maxDimension)×\(maxDimension)")
-    }
+    try checkDimensions(width, height, format: "PNG", maxDimension: maxDimension)
     try check(nvpng_decoder_start_image(decoder, &header), decoder, byteCount: bytes.count)
     let channels = Int(header.channels)
     let bitDepth = Int(header.bit_depth)
@@ -163,13 +143,13 @@ private func withDecodedPixels<T>(
     guard channels == 3 || channels == 4, bitDepth == 8 || bitDepth == 16,
         rowBytes == width * channels * bitDepth / 8
     else {
-        throw PNGError(
+        throw ImageError(
             kind: .corrupt,
             message: "the PNG decodes to an unexpected layout (\(channels) channels of \(bitDepth) bits)")
     }
     let (byteCount, overflow) = rowBytes.multipliedReportingOverflow(by: height)
     guard !overflow else {
-        throw PNGError(kind: .tooLarge, message: "the PNG is \(width)×\(height); too large to hold in memory")
+        throw ImageError(kind: .tooLarge, message: "the PNG is \(width)×\(height) pixels; too large to hold in memory")
     }
     let storage = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 16)
     defer { storage.deallocate() }
@@ -183,34 +163,14 @@ private func withDecodedPixels<T>(
     }
 }
 
+/// Refuses what is not a PNG, with the reason; PNG-only callers (the gallery, tests).
 private func checkSignature(_ bytes: UnsafeRawBufferPointer) throws {
-    guard !bytes.isEmpty else {
-        throw PNGError(kind: .empty, message: "no image data was given (0 bytes); expected a PNG file")
+    switch try sniffFormat(bytes, expected: "a PNG") {
+    case .png: return
+    case .jpeg:
+        throw ImageError(
+            kind: .notAnImage, message: "the data is not a PNG (it starts like a JPEG); send a PNG image")
     }
-    let prefix = Array(bytes.prefix(pngSignature.count))
-    if prefix == Array(pngSignature.prefix(prefix.count)) {
-        if prefix.count < pngSignature.count {
-            throw PNGError(
-                kind: .truncated,
-                message: "the data is only \(bytes.count) bytes, the start of a PNG signature; the file was cut short")
-        }
-        return
-    }
-    throw PNGError(
-        kind: .notPNG,
-        message:
-            "the data is not a PNG (it does not start with the PNG signature\(guessFormat(prefix))); send a PNG image")
-}
-
-/// ", it looks like a JPEG" for a few common formats, "" otherwise.
-private func guessFormat(_ prefix: [UInt8]) -> String {
-    let known: [(String, [UInt8])] = [
-        ("JPEG", [0xFF, 0xD8, 0xFF]), ("GIF", Array("GIF8".utf8)), ("WebP or other RIFF", Array("RIFF".utf8)),
-        ("BMP", Array("BM".utf8)), ("TIFF", [0x49, 0x49, 0x2A, 0x00]), ("TIFF", [0x4D, 0x4D, 0x00, 0x2A]),
-        ("JSON", Array("{".utf8)),
-    ]
-    for (name, magic) in known where prefix.starts(with: magic) { return "; it looks like \(name)" }
-    return ""
 }
 
 private func check(_ code: Int32, _ decoder: UnsafeMutablePointer<nvpng_decoder>, byteCount: Int) throws {
@@ -220,14 +180,14 @@ private func check(_ code: Int32, _ decoder: UnsafeMutablePointer<nvpng_decoder>
     if !warning.isEmpty && warning != reason { reason += " (\(warning))" }
     switch code {
     case Int32(NVPNG_TRUNCATED):
-        throw PNGError(
+        throw ImageError(
             kind: .truncated,
             message:
-                "the PNG ends early: all \(byteCount) bytes were read before the image was complete; the file was cut short"
+                "the PNG is truncated: all \(byteCount) bytes were read before the image was complete; the file was cut short"
         )
     case Int32(NVPNG_NO_MEMORY):
-        throw PNGError(kind: .tooLarge, message: "out of memory while decoding the PNG")
+        throw ImageError(kind: .tooLarge, message: "out of memory while decoding the PNG")
     default:
-        throw PNGError(kind: .corrupt, message: "the PNG is damaged and cannot be decoded: \(reason)")
+        throw ImageError(kind: .corrupt, message: "the PNG is damaged and cannot be decoded: \(reason)")
     }
 }

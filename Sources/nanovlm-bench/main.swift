@@ -1,12 +1,12 @@
 import Datasets
 import Foundation
-import ImageIO
+@_spi(Benchmarks) import ImageIO
 import NanoTensor
 import NanoVLM
 
 // nanovlm-bench: in-process benchmarks with a baseline measured in the same run, because
 // the machine is shared and noisy. Prints one markdown table per mode.
-//   nanovlm-bench sgemm | model | train | encoders
+//   nanovlm-bench sgemm | model | train | encoders | data-decode
 BLASKernel.reexecuteIfGeneric()
 
 func now() -> Double { Date().timeIntervalSince1970 }
@@ -91,6 +91,84 @@ func printConvolutionProducts(_ config: ModelConfiguration, sgemm: Double) {
             "all", "", f(total * 1e6, 1), f(imageForwardFLOPs(config) / total / 1e9, 1),
             f(imageForwardFLOPs(config) / total / 1e9 / sgemm, 2), "",
         ]))
+}
+
+/// A width×height RGB picture with gradients and a disc, like a photograph for a decoder.
+func syntheticPicture(width: Int, height: Int) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: width * height * 3)
+    for y in 0..<height {
+        for x in 0..<width {
+            let inDisc =
+                (x - width * 3 / 5) * (x - width * 3 / 5) + (y - height * 2 / 5) * (y - height * 2 / 5)
+                < (min(width, height) / 4) * (min(width, height) / 4)
+            let i = (y * width + x) * 3
+            bytes[i] = inDisc ? 230 : UInt8(40 + 180 * x / max(width - 1, 1))
+            bytes[i + 1] = inDisc ? 60 : UInt8(30 + 200 * y / max(height - 1, 1))
+            bytes[i + 2] = UInt8((x * 7 + y * 3) % 256)
+        }
+    }
+    return bytes
+}
+
+/// Images per second through ImageDecoding.decodeForModel (32×32, centre crop): a 32×32
+/// PNG, a 640×480 JPEG and an 8192×8192 JPEG, the JPEGs with and without DCT scaling.
+func printDataDecode() {
+    struct Case {
+        let name: String
+        let bytes: [UInt8]
+        let width: Int
+        let height: Int
+        let dctScaling: Bool
+        let iterations: Int
+    }
+    let png = (try? PNGCodec.encode(Renderer.canonical(109))) ?? []
+    func jpeg(_ width: Int, _ height: Int) -> [UInt8] {
+        (try? JPEGCodec.encode(syntheticPicture(width: width, height: height), width: width, height: height)) ?? []
+    }
+    let vga = jpeg(640, 480)
+    let huge = jpeg(8192, 8192)
+    let cases = [
+        Case(
+            name: "PNG 32×32 (\(png.count) bytes)", bytes: png, width: 32, height: 32, dctScaling: true,
+            iterations: 5000),
+        Case(
+            name: "JPEG 640×480 4:2:0 q90 (\(vga.count) bytes)", bytes: vga, width: 640, height: 480, dctScaling: true,
+            iterations: 300),
+        Case(
+            name: "same JPEG, DCT scaling off", bytes: vga, width: 640, height: 480, dctScaling: false, iterations: 100),
+        Case(
+            name: "JPEG 8192×8192 4:2:0 q90 (\(huge.count) bytes)", bytes: huge, width: 8192, height: 8192,
+            dctScaling: true, iterations: 2),
+        Case(
+            name: "same JPEG, DCT scaling off", bytes: huge, width: 8192, height: 8192, dctScaling: false, iterations: 1
+        ),
+    ]
+    print(row(["decodeForModel → 32×32, crop centre", "decoded at", "pixel buffer (KiB)", "ms per image", "images/s"]))
+    print(row(["---", "---", "---:", "---:", "---:"]))
+    var sink: Float = 0
+    for item in cases {
+        let seconds = measure(rounds: item.iterations > 2 ? 5 : 3, iterations: item.iterations) {
+            sink +=
+                (try? ImageDecoding.decodeForModel(
+                    item.bytes, side: 32, crop: .centre, maxDimension: ImageDecoding.maxDimension,
+                    dctScaling: item.dctScaling))?.pixels[0] ?? 0
+        }
+        // What the decoder fills before averaging: libpng's rows, TurboJPEG's packed RGB.
+        let isJPEG = ImageDecoding.format(of: item.bytes) == .jpeg
+        let factor =
+            isJPEG && item.dctScaling
+            ? ImageDecoding.jpegScale(width: item.width, height: item.height, side: 32) : (numerator: 1, denominator: 1)
+        let decodedWidth = (item.width * factor.numerator + factor.denominator - 1) / factor.denominator
+        let decodedHeight = (item.height * factor.numerator + factor.denominator - 1) / factor.denominator
+        let scale = isJPEG ? "DCT scale \(factor.numerator)/\(factor.denominator)" : "libpng"
+        print(
+            row([
+                item.name, "\(decodedWidth)×\(decodedHeight) (\(scale))",
+                f(Double(decodedWidth * decodedHeight * 3) / 1024, 0), f(seconds * 1e3, 3), f(1 / seconds, 0),
+            ]))
+        fflush(stdout)
+    }
+    if sink.isNaN { print("") }
 }
 
 func row(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }
@@ -236,7 +314,12 @@ case "encoders":
         }
     }
 
+case "data-decode":
+    printDataDecode()
+
 default:
-    print("usage: nanovlm-bench sgemm | model | train | encoders [cnn+mean cnn+attention vit+mean vit+attention]")
+    print(
+        "usage: nanovlm-bench sgemm | model | train | data-decode | encoders [cnn+mean cnn+attention vit+mean vit+attention]"
+    )
     exit(64)
 }

@@ -42,7 +42,7 @@ struct DatasetCommand: ParsableCommand {
                 }
             }
             try Data(tsv.utf8).write(to: directory.appendingPathComponent("captions.tsv"))
-        } catch let error as PNGError {
+        } catch let error as ImageError {
             throw CommandFailure("cannot encode PNG: \(error.message)")
         } catch {
             throw CommandFailure("cannot write to \(out): \(error.localizedDescription)")

@@ -144,10 +144,10 @@ final class PNGCodecTests: XCTestCase {
     func testNotAPNG() {
         let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 0x4A, 0x46, 0x49, 0x46]
         XCTAssertThrowsError(try PNGCodec.decode(jpeg)) { error in
-            XCTAssertEqual(kind(error), .notPNG)
+            XCTAssertEqual(kind(error), .notAnImage)
             XCTAssertTrue(String(describing: error).contains("JPEG"), "\(error)")
         }
-        XCTAssertThrowsError(try PNGCodec.decode(Array("hello, world".utf8))) { XCTAssertEqual(kind($0), .notPNG) }
+        XCTAssertThrowsError(try PNGCodec.decode(Array("hello, world".utf8))) { XCTAssertEqual(kind($0), .notAnImage) }
         XCTAssertThrowsError(try PNGCodec.decode([0x89])) { XCTAssertEqual(kind($0), .truncated) }
     }
 
@@ -214,7 +214,7 @@ final class PNGCodecTests: XCTestCase {
         }
         let png = TestPNG.signature + TestPNG.ihdr(width: 64, height: 64) + TestPNG.chunk("IDAT", TestPNG.zlibStored([0]))
         XCTAssertThrowsError(try PNGCodec.decode(png, maxDimension: 32)) { error in
-            XCTAssertEqual(String(describing: error), "the PNG is 64×64; the largest accepted is 32×32")
+            XCTAssertEqual(String(describing: error), "the PNG is 64×64 pixels; at most 32×32 is accepted")
         }
     }
 
@@ -262,4 +262,4 @@ final class PNGCodecTests: XCTestCase {
     }
 }
 
-func kind(_ error: Error) -> PNGError.Kind? { (error as? PNGError)?.kind }
+func kind(_ error: Error) -> ImageError.Kind? { (error as? ImageError)?.kind }

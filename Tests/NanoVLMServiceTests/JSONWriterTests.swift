@@ -68,7 +68,7 @@ final class JSONWriterTests: XCTestCase {
 
     func testImageSearchResponseMatchesJSONEncoder() throws {
         for candidates in [nil, ["a pink circle", "quote \" here"], []] as [[String]?] {
-            let response = SearchResponse(query: ImageQuery(bytes: 126, candidates: candidates), k: 8, results: hits())
+            let response = SearchResponse(query: ImageQuery(type: "image/png", bytes: 126, candidates: candidates), k: 8, results: hits())
             XCTAssertEqual(fast(response), try encoded(response))
         }
     }
@@ -87,7 +87,7 @@ final class JSONWriterTests: XCTestCase {
                     let text = SearchResponse(query: text, k: k, results: hits)
                     XCTAssertEqual(fast(text), try encoded(text))
                 }
-                let image = SearchResponse(query: ImageQuery(bytes: Int.max, candidates: [text, "", text]), k: 3, results: hits)
+                let image = SearchResponse(query: ImageQuery(type: "image/jpeg", bytes: Int.max, candidates: [text, "", text]), k: 3, results: hits)
                 XCTAssertEqual(fast(image), try encoded(image))
             }
             let batch = BatchSearchResponse(

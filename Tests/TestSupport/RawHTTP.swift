@@ -262,10 +262,11 @@ public struct Client {
         return try RawHTTP.request(port: port, "POST", target, headers: all, body: body)
     }
 
-    /// A `multipart/form-data` body with text fields and one file part.
+    /// A `multipart/form-data` body with text fields and one file part (of `fileType`,
+    /// named `fileName`).
     public func postForm(
         _ target: String, fields: [(String, String)], file: (name: String, bytes: [UInt8])?,
-        boundary: String = "nanovlm-test-boundary"
+        fileType: String = "image/png", fileName: String = "x.png", boundary: String = "nanovlm-test-boundary"
     ) throws -> Reply {
         var body: [UInt8] = []
         for (name, value) in fields {
@@ -273,8 +274,8 @@ public struct Client {
         }
         if let file {
             body += Array(
-                ("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"x.png\"\r\n"
-                    + "Content-Type: image/png\r\n\r\n").utf8)
+                ("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(fileName)\"\r\n"
+                    + "Content-Type: \(fileType)\r\n\r\n").utf8)
             body += file.bytes + Array("\r\n".utf8)
         }
         body += Array("--\(boundary)--\r\n".utf8)

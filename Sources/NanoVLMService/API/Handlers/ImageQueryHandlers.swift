@@ -36,7 +36,9 @@ extension ServiceAPI {
                         probability: hit.probability, imageURL: nil, explanation: nil)
                 }
         }
-        let query = ImageQuery(bytes: upload.byteCount, candidates: candidates.isEmpty ? nil : candidates)
+        let query = ImageQuery(
+            type: "image/\(upload.format.rawValue)", bytes: upload.byteCount,
+            candidates: candidates.isEmpty ? nil : candidates)
         return try JSON.response(SearchResponse(query: query, k: k, results: results))
     }
 

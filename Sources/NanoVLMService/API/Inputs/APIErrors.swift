@@ -30,14 +30,14 @@ enum APIError {
         return badRequest(code, prefix + error.description)
     }
 
-    /// A PNG that could not be used: 415 not a PNG, 413 too large, else 400.
-    static func image(_ error: PNGError) -> HTTPError {
+    /// An image that could not be used: 415 not a PNG or JPEG, 413 too large, else 400.
+    static func image(_ error: ImageError) -> HTTPError {
         switch error.kind {
-        case .notPNG: return HTTPError(415, code: "not_png", message: error.message)
+        case .notAnImage: return HTTPError(415, code: "not_an_image", message: error.message)
         case .tooLarge: return HTTPError(413, code: "image_too_large", message: error.message)
         case .empty: return badRequest("empty_image", error.message)
-        case .truncated: return badRequest("truncated_png", error.message)
-        case .corrupt: return badRequest("corrupt_png", error.message)
+        case .truncated: return badRequest("truncated_image", error.message)
+        case .corrupt: return badRequest("corrupt_image", error.message)
         }
     }
 }

@@ -1,29 +1,35 @@
 import HTTPServer
 import ImageIO
 
-/// An uploaded image, from a raw `image/png` body or a `multipart/form-data` file part,
-/// decoded and area-averaged to the model's 32×32 input.
+/// An uploaded image, from a raw `image/png` or `image/jpeg` body or a `multipart/form-data`
+/// file part, decoded and area-averaged to the model's 32×32 input.
 struct ImageUpload {
     let image: RGBImage
-    /// Size of the PNG as uploaded.
+    /// What the bytes are (their signature decides, not the declared type).
+    let format: ImageFormat
+    /// Size of the image as uploaded.
     let byteCount: Int
     /// The multipart form's text fields (empty for a raw body), by name, in order.
     let fields: [String: [String]]
 
     /// Names a multipart file part may carry; otherwise the first part with a file name.
     static let fileFieldNames = ["image", "file"]
+    /// Content types of a raw body, or of the file part of a form.
+    static let imageTypes = ["image/png", "image/jpeg"]
+    /// The largest width and height of an upload.
+    static let maxDimension = 4096
 
     init(_ request: HTTPRequest) throws {
         guard let type = request.contentType else {
             throw APIError.unsupportedMediaType(
-                "The request has no Content-Type; send a PNG as image/png or as a multipart/form-data file field named image."
+                "The request has no Content-Type; send a PNG or JPEG as image/png or image/jpeg, or as a multipart/form-data file field named image."
             )
         }
-        let png: [UInt8]
+        let bytes: [UInt8]
         var fields: [String: [String]] = [:]
         switch type {
-        case "image/png":
-            png = request.body
+        case _ where Self.imageTypes.contains(type):
+            bytes = request.body
         case "multipart/form-data":
             let parts = try MultipartFormData.parse(
                 body: request.body, contentType: request.header("content-type") ?? type)
@@ -34,26 +40,31 @@ struct ImageUpload {
             guard let file else {
                 throw APIError.badRequest(
                     "missing_image",
-                    "The form has no image: send the PNG as a file field named image (curl -F image=@x.png).")
+                    "The form has no image: send the PNG or JPEG as a file field named image (curl -F image=@x.png).")
             }
-            if let partType = file.contentType, partType != "image/png", partType != "application/octet-stream" {
+            if let partType = file.contentType, !Self.imageTypes.contains(partType),
+                partType != "application/octet-stream"
+            {
                 throw APIError.unsupportedMediaType(
-                    "The form's \(file.name) part has Content-Type \(partType); send a PNG (image/png).")
+                    "The form's \(file.name) part has Content-Type \(partType); send a PNG (image/png) or JPEG (image/jpeg)."
+                )
             }
-            png = file.data
+            bytes = file.data
             for part in parts where part.filename == nil && !Self.fileFieldNames.contains(part.name) {
                 fields[part.name, default: []].append(part.text)
             }
         default:
             throw APIError.unsupportedMediaType(
-                "Content-Type \(type) is not accepted here; send image/png or multipart/form-data.")
+                "Content-Type \(type) is not accepted here; send image/png, image/jpeg or multipart/form-data.")
         }
         do {
-            image = try PNGCodec.decodeForModel(png)
-        } catch let error as PNGError {
+            // Squashed, not cropped: the model sees all of what the caller sent.
+            image = try ImageDecoding.decodeForModel(bytes, side: 32, crop: .none, maxDimension: Self.maxDimension)
+        } catch let error as ImageError {
             throw APIError.image(error)
         }
-        byteCount = png.count
+        format = ImageDecoding.format(of: bytes) ?? .png
+        byteCount = bytes.count
         self.fields = fields
     }
 }

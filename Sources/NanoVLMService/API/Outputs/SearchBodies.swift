@@ -38,7 +38,8 @@ struct SearchResponse<Query: Encodable>: Encodable {
 
 /// What an image query was, echoed as the `query` of an image → text search.
 struct ImageQuery: Encodable {
-    let type = "image/png"
+    /// The uploaded image's media type, from its signature: image/png or image/jpeg.
+    let type: String
     let bytes: Int
     /// The texts ranked instead of the 243 captions, when given.
     let candidates: [String]?
