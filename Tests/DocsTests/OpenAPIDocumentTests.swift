@@ -174,7 +174,7 @@ final class OpenAPIDocumentTests: XCTestCase {
         }
     }
 
-    func testBoundsOfKAndImageIds() throws {
+    func testBoundsOfKImageIdsAndPages() throws {
         let document = try openAPIDocument()
         let k = try XCTUnwrap(resolve("#/components/schemas/K", in: document) as? [String: Any])
         XCTAssertEqual(k["minimum"] as? Int, 1)
@@ -182,7 +182,14 @@ final class OpenAPIDocumentTests: XCTestCase {
         XCTAssertEqual(k["default"] as? Int, 5)
         let id = try XCTUnwrap(resolve("#/components/schemas/ImageId", in: document) as? [String: Any])
         XCTAssertEqual(id["minimum"] as? Int, 0)
-        XCTAssertEqual(id["maximum"] as? Int, 242)
+        XCTAssertNil(id["maximum"], "ids run to the served gallery's size")
+        let limit = try XCTUnwrap(resolve("#/components/parameters/Limit/schema", in: document) as? [String: Any])
+        XCTAssertEqual(limit["minimum"] as? Int, 1)
+        XCTAssertEqual(limit["maximum"] as? Int, 1000)
+        XCTAssertEqual(limit["default"] as? Int, 100)
+        let offset = try XCTUnwrap(resolve("#/components/parameters/Offset/schema", in: document) as? [String: Any])
+        XCTAssertEqual(offset["minimum"] as? Int, 0)
+        XCTAssertEqual(offset["default"] as? Int, 0)
         let batch = try XCTUnwrap(
             resolve("#/components/schemas/BatchImageSearchRequest/properties/queries", in: document) as? [String: Any])
         XCTAssertEqual(batch["maxItems"] as? Int, 64)
@@ -194,8 +201,8 @@ final class OpenAPIDocumentTests: XCTestCase {
             "Error", "Status", "ImageSearchRequest", "BatchImageSearchRequest", "Explanation", "ImageResult",
             "ImageSearchResponse", "BatchImageSearchResponse", "CaptionResult", "CaptionSearchResponse",
             "Classification", "ColourPrediction", "ShapePrediction", "PositionPrediction", "GalleryImage",
-            "EmbedTextRequest", "EmbedTextsRequest", "Embedding", "Embeddings", "RankMetrics",
-            "DirectionMetrics", "Evaluation", "Weights",
+            "FileGalleryImage", "GalleryPage", "EmbedTextRequest", "EmbedTextsRequest", "Embedding", "Embeddings",
+            "RankMetrics", "DirectionMetrics", "Evaluation", "Weights",
         ] {
             let schema = resolve("#/components/schemas/\(name)", in: document) as? [String: Any]
             XCTAssertEqual(schema?["additionalProperties"] as? Bool, false, name)
@@ -271,7 +278,8 @@ final class OpenAPIDocumentTests: XCTestCase {
             ("ImageSearchResponse", #"{"query": "pink circle top", "k": 1, "results": [\#(explained)]}"#, true),
             ("ImageSearchResponse", #"{"query": "pink", "k": 0, "results": []}"#, false),
             ("ImageSearchResponse", #"{"query": "pink", "k": 1, "results": [{"rank": 1, "id": 109}]}"#, false),
-            ("ImageResult", #"{"rank": 1, "id": 243, "caption": "x", "score": 0.9, "probability": 0.5, "image_url": "/v1/images/243.png"}"#, false),
+            ("ImageResult", #"{"rank": 1, "id": 4000, "caption": "x", "score": 0.9, "probability": 0.5, "image_url": "/v1/images/4000.png"}"#, true),
+            ("ImageResult", #"{"rank": 1, "id": -1, "caption": "x", "score": 0.9, "probability": 0.5, "image_url": "/v1/images/1.png"}"#, false),
             ("BatchImageSearchResponse", #"{"k": 1, "queries": [{"query": "red", "results": [\#(result)]}]}"#, true),
             ("ImageSearchRequest", #"{"q": "pink circle top", "k": 5, "explain": true}"#, true),
             ("ImageSearchRequest", #"{"q": "", "k": 5}"#, false),
@@ -288,6 +296,15 @@ final class OpenAPIDocumentTests: XCTestCase {
             ("Classification", #"{"colour": \#(prediction("teal", ["teal", "red"])), "shape": {}, "position": {}}"#, false),
             ("GalleryImage", #"{"id": 109, "caption": "pink circle top", "colour": "pink", "shape": "circle", "position": "top", "split": "train"}"#, true),
             ("GalleryImage", #"{"id": 109, "caption": "pink circle top", "colour": "pink", "shape": "circle", "position": "center", "split": "train"}"#, false),
+            ("FileGalleryImage", #"{"id": 7, "caption": "a cat", "captions": ["a cat", "a grey cat"], "file": "cats/7.jpg", "split": "train"}"#, true),
+            ("FileGalleryImage", #"{"id": 7, "caption": "a cat", "file": "cats/7.jpg", "split": "train"}"#, false),
+            (
+                "GalleryPage",
+                #"{"total": 5000, "offset": 100, "items": [{"id": 100, "caption": "a cat", "captions": ["a cat"], "file": "c.png", "split": "validation"}]}"#,
+                true
+            ),
+            ("GalleryPage", #"{"total": 243, "offset": 0, "items": []}"#, true),
+            ("GalleryPage", #"{"offset": 0, "items": []}"#, false),
             ("Embedding", #"{"dim": 3, "embedding": [0.6, 0.8, 0.0]}"#, true),
             ("Embeddings", #"{"dim": 2, "embeddings": [[0.6, 0.8], [1.0, 0.0]]}"#, true),
             ("EmbedTextRequest", #"{"text": "pink circle top"}"#, true),

@@ -136,4 +136,27 @@ final class InProcessAPITests: XCTestCase {
             XCTAssertEqual(api.handle(HTTPRequest(method: "GET", target: "/v1/images/\(id).png")).status, 404, id)
         }
     }
+
+    func testTheShapesGalleryIsTheBareArrayUnlessPagedAndKeepsItsFields() throws {
+        for ready in [false, true] {
+            let api = makeAPI(ready: ready)
+            let bare = api.handle(HTTPRequest(method: "GET", target: "/v1/images"))
+            let items = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bare.body)) as? [[String: Any]])
+            XCTAssertEqual(items.count, 243)
+            XCTAssertEqual(Set(items[109].keys), ["id", "caption", "colour", "shape", "position", "split"])
+            XCTAssertEqual(items[109]["caption"] as? String, "pink circle top")
+
+            let page = try json(api.handle(HTTPRequest(method: "GET", target: "/v1/images?offset=240")))
+            XCTAssertEqual(page["total"] as? Int, 243)
+            XCTAssertEqual(page["offset"] as? Int, 240)
+            let tail = try XCTUnwrap(page["items"] as? [[String: Any]])
+            XCTAssertEqual(tail.map { $0["id"] as? Int }, [240, 241, 242])
+            XCTAssertEqual(tail.map { $0["caption"] as? String }, (240..<243).map { ShapesDataset().caption(of: $0) })
+            let first = try json(api.handle(HTTPRequest(method: "GET", target: "/v1/images?limit=2")))
+            XCTAssertEqual((first["items"] as? [[String: Any]])?.map { $0["id"] as? Int }, [0, 1])
+            let defaults = try json(api.handle(HTTPRequest(method: "GET", target: "/v1/images?offset=0")))
+            XCTAssertEqual((defaults["items"] as? [Any])?.count, 100, "limit 100 by default")
+            XCTAssertEqual(api.handle(HTTPRequest(method: "GET", target: "/v1/images?limit=0")).status, 400)
+        }
+    }
 }

@@ -13,6 +13,9 @@ public final class ServiceAPI: Sendable {
     private let logsRequests: Bool
     /// The page and the OpenAPI document by route (`ServedFiles`).
     private let files: Result<[String: PreparedResponse], ServedFiles.MissingError>
+    /// The gallery during start-up: the generated set start-up is going to serve, or nil
+    /// when it serves a file dataset (known only once opened).
+    let startupGallery: GalleryImages?
 
     /// - Parameters:
     ///   - state: the model, configuration, metrics and logger the handlers share.
@@ -26,6 +29,9 @@ public final class ServiceAPI: Sendable {
         self.files = files
         self.router = Router()
         self.logsRequests = state.logger.logLevel <= .debug
+        self.startupGallery = StartupDataset.generated(state.configuration).map {
+            GalleryImages($0, maxSide: state.configuration.server.maxImageSide)
+        }
         registerRoutes()
         state.metrics.setGauge(
             "nanovlm_build_info", help: "Build and runtime information; the value is always 1.",

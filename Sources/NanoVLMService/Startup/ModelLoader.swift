@@ -22,7 +22,7 @@ enum ModelLoader {
         do {
             checkpoint = try Checkpoint.load(path: path) { done, total in
                 readiness?.update(
-                    Readiness.weights, .running, detail: "loading \(path): decoding images \(done)/\(total)")
+                    Readiness.weights, .running, detail: "loading \(path): decoding images, \(done) of \(total)")
             }
         } catch let error as CheckpointError {
             readiness?.update(Readiness.weights, .failed, detail: error.message)
@@ -44,7 +44,7 @@ enum ModelLoader {
             dataset = try DatasetRegistry.open(configuration.data, seed: configuration.training.seed) { done, total in
                 readiness.update(
                     Readiness.weights, .running,
-                    detail: "opening \(configuration.data.source): decoding images \(done)/\(total)")
+                    detail: "opening \(configuration.data.source): decoding images, \(done) of \(total)")
             }
         } catch let error as DatasetError {
             readiness.update(Readiness.weights, .failed, detail: error.message)
@@ -121,6 +121,7 @@ enum ModelLoader {
         BLAS.setThreads(1)
         return LoadedModel(
             index: index, provenance: provenance, galleryR1: r1, split: split,
-            searchCacheEntries: configuration.server.searchCacheEntries)
+            searchCacheEntries: configuration.server.searchCacheEntries, maxImageSide: configuration.server.maxImageSide
+        )
     }
 }

@@ -31,15 +31,21 @@ public final class LoadedModel: Sendable {
     public let split: Split
     /// Text → image search bodies of this model (`server.search_cache_entries`).
     let searchCache: SearchCache
+    /// The PNGs `/v1/images/{id}.png` sends for the model's dataset.
+    let gallery: GalleryImages
 
+    /// - Parameter maxImageSide: the longest side of a file dataset's pictures as the gallery
+    ///   sends them (`server.max_image_side`).
     public init(
-        index: RetrievalIndex, provenance: Provenance, galleryR1: Double, split: Split, searchCacheEntries: Int = 0
+        index: RetrievalIndex, provenance: Provenance, galleryR1: Double, split: Split, searchCacheEntries: Int = 0,
+        maxImageSide: Int = ServerSettings().maxImageSide
     ) {
         self.index = index
         self.provenance = provenance
         self.galleryR1 = galleryR1
         self.split = split
         self.searchCache = SearchCache(capacity: searchCacheEntries)
+        self.gallery = GalleryImages(index.dataset, maxSide: maxImageSide)
     }
 
     public var dataset: any Dataset { index.dataset }

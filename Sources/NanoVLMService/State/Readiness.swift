@@ -25,16 +25,17 @@ public struct ReadinessSnapshot: Sendable {
     public let checks: [ReadinessCheck]
     public var isReady: Bool { stage == .ready }
 
-    /// A phrase for 503 messages, e.g. "training, epoch 12 of 200".
+    /// A phrase for 503 messages, e.g. "training, epoch 12 of 200", or while a file
+    /// dataset is read, "opening folder:photos: decoding images, 120 of 4000".
     public var summary: String {
+        let weights = checks.first { $0.name == Readiness.weights }
         switch stage {
         case .training:
-            if let check = checks.first(where: { $0.name == Readiness.weights }), let epoch = check.epoch,
-                let epochs = check.epochs
-            {
+            if let epoch = weights?.epoch, let epochs = weights?.epochs {
                 return "training, epoch \(epoch) of \(epochs)"
             }
-            return "training"
+            return weights?.detail ?? "training"
+        case .loading: return weights?.detail ?? "loading"
         case .selfTest: return "running the self-test"
         case .failed:
             return "start-up failed: " + (checks.first { $0.state == .failed }?.detail ?? "unknown error")

@@ -31,10 +31,14 @@ public final class ServiceState: @unchecked Sendable {
     /// The model for a request that needs one; 503 with `Retry-After` before ready.
     func requireModel() throws -> LoadedModel {
         if let model { return model }
-        let snapshot = readiness.snapshot
-        throw HTTPError(
+        throw notReadyError()
+    }
+
+    /// 503 `not_ready` with `Retry-After`, saying what start-up is doing.
+    func notReadyError() -> HTTPError {
+        HTTPError(
             503, code: "not_ready",
-            message: "The model is not ready yet (\(snapshot.summary)); retry in a few seconds.",
+            message: "The model is not ready yet (\(readiness.snapshot.summary)); retry in a few seconds.",
             headers: [("Retry-After", String(Self.retryAfterSeconds))])
     }
 

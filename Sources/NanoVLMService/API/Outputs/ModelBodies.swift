@@ -66,7 +66,10 @@ struct AttributeResponse: Encodable {
 /// `GET /v1/images` entries.
 struct GalleryEntry: Encodable {
     let id: Int
+    /// The first caption: the one the gallery shows.
     let caption: String
+    /// Every caption, for datasets whose items may have several; absent for the shapes set.
+    let captions: [String]?
     /// The dataset's own fields of the item (for the shapes set: colour, shape, position).
     let fields: [(name: String, value: String)]
     let split: String
@@ -83,9 +86,17 @@ struct GalleryEntry: Encodable {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(id, forKey: Key("id"))
         try c.encode(caption, forKey: Key("caption"))
+        try c.encodeIfPresent(captions, forKey: Key("captions"))
         for field in fields { try c.encode(field.value, forKey: Key(field.name)) }
         try c.encode(split, forKey: Key("split"))
     }
+}
+
+/// A page of `GET /v1/images`: `items` are the entries from `offset` on.
+struct GalleryPage: Encodable {
+    let total: Int
+    let offset: Int
+    let items: [GalleryEntry]
 }
 
 /// `POST /v1/embed/*`.
