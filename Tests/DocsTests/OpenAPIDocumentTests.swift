@@ -178,7 +178,7 @@ final class OpenAPIDocumentTests: XCTestCase {
         let document = try openAPIDocument()
         let k = try XCTUnwrap(resolve("#/components/schemas/K", in: document) as? [String: Any])
         XCTAssertEqual(k["minimum"] as? Int, 1)
-        XCTAssertEqual(k["maximum"] as? Int, 243)
+        XCTAssertEqual(k["maximum"] as? Int, 1000, "k up to 1000, or the candidates when fewer")
         XCTAssertEqual(k["default"] as? Int, 5)
         let id = try XCTUnwrap(resolve("#/components/schemas/ImageId", in: document) as? [String: Any])
         XCTAssertEqual(id["minimum"] as? Int, 0)
@@ -202,7 +202,7 @@ final class OpenAPIDocumentTests: XCTestCase {
             "ImageSearchResponse", "BatchImageSearchResponse", "CaptionResult", "CaptionSearchResponse",
             "Classification", "ColourPrediction", "ShapePrediction", "PositionPrediction", "GalleryImage",
             "FileGalleryImage", "GalleryPage", "EmbedTextRequest", "EmbedTextsRequest", "Embedding", "Embeddings",
-            "RankMetrics", "DirectionMetrics", "Evaluation", "Weights",
+            "RankMetrics", "DirectionMetrics", "Evaluation", "Weights", "DatasetInfo",
         ] {
             let schema = resolve("#/components/schemas/\(name)", in: document) as? [String: Any]
             XCTAssertEqual(schema?["additionalProperties"] as? Bool, false, name)
@@ -260,6 +260,7 @@ final class OpenAPIDocumentTests: XCTestCase {
         let model = #"""
             {"architecture": {"image_encoder": "cnn", "text_encoder": "mean", "embedding_dim": 32, "parameters": 250000},
              "temperature": 0.07, "seed": 0,
+             "dataset": {"source": "shapes", "images": 243, "captions": 243, "vocabulary": 21, "sha256": null, "skipped": 0},
              "weights": {"source": "trained at start-up", "path": "weights/nanovlm.safetensors",
                          "sha256": "\#(String(repeating: "ab", count: 32))"},
              "training": {"epochs": 2, "seconds": 3.5, "final_loss": 0.2,
@@ -280,7 +281,13 @@ final class OpenAPIDocumentTests: XCTestCase {
             ("ImageSearchResponse", #"{"query": "pink", "k": 1, "results": [{"rank": 1, "id": 109}]}"#, false),
             ("ImageResult", #"{"rank": 1, "id": 4000, "caption": "x", "score": 0.9, "probability": 0.5, "image_url": "/v1/images/4000.png"}"#, true),
             ("ImageResult", #"{"rank": 1, "id": -1, "caption": "x", "score": 0.9, "probability": 0.5, "image_url": "/v1/images/1.png"}"#, false),
+            ("ImageSearchResponse", #"{"query": "pink zebra", "k": 1, "results": [\#(result)], "unknown_words": ["zebra"]}"#, true),
+            ("ImageSearchResponse", #"{"query": "pink", "k": 1, "results": [\#(result)], "unknown_words": []}"#, false),
             ("BatchImageSearchResponse", #"{"k": 1, "queries": [{"query": "red", "results": [\#(result)]}]}"#, true),
+            (
+                "BatchImageSearchResponse",
+                #"{"k": 1, "queries": [{"query": "red zebra", "results": [\#(result)], "unknown_words": ["zebra"]}]}"#, true
+            ),
             ("ImageSearchRequest", #"{"q": "pink circle top", "k": 5, "explain": true}"#, true),
             ("ImageSearchRequest", #"{"q": "", "k": 5}"#, false),
             ("BatchImageSearchRequest", #"{"queries": ["red", "blue square"], "k": 5}"#, true),
@@ -305,12 +312,15 @@ final class OpenAPIDocumentTests: XCTestCase {
             ),
             ("GalleryPage", #"{"total": 243, "offset": 0, "items": []}"#, true),
             ("GalleryPage", #"{"offset": 0, "items": []}"#, false),
+            ("DatasetInfo", #"{"source": "folder:photos", "images": 40, "captions": 80, "vocabulary": 31, "sha256": "\#(String(repeating: "0a", count: 32))", "skipped": 1}"#, true),
+            ("DatasetInfo", #"{"source": "shapes", "images": 243, "captions": 243, "vocabulary": 21, "skipped": 0}"#, false),
             ("Embedding", #"{"dim": 3, "embedding": [0.6, 0.8, 0.0]}"#, true),
             ("Embeddings", #"{"dim": 2, "embeddings": [[0.6, 0.8], [1.0, 0.0]]}"#, true),
             ("EmbedTextRequest", #"{"text": "pink circle top"}"#, true),
             ("EmbedTextsRequest", #"{"texts": ["pink", "circle"]}"#, true),
             ("Evaluation", evaluation, true),
-            ("Evaluation", #"{"validation": {"among_validation": \#(direction), "among_all": \#(direction)}}"#, false),
+            ("Evaluation", #"{"validation": {"among_validation": \#(direction), "among_all": \#(direction)}}"#, true),
+            ("Evaluation", #"{"robustness": {"among_all": \#(direction), "by_perturbation": {}}}"#, false),
             ("RankMetrics", #"{"r1": 1.2, "r5": 1.0, "mean_rank": 1.0}"#, false),
             ("Model", model, true),
             ("Weights", #"{"source": "downloaded", "sha256": "\#(String(repeating: "0", count: 64))"}"#, false),

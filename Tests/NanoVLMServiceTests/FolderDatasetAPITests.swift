@@ -68,8 +68,9 @@ struct FolderFixture {
     func remove() { try? FileManager.default.removeItem(at: directory) }
 }
 
-/// The API over a dataset read from a folder, in-process: the paged gallery and pictures
-/// decoded from the files on demand.
+/// The API over a dataset read from a folder, in-process: the paged gallery, pictures
+/// decoded from the files on demand, search both ways over the open vocabulary, classify
+/// without attributes, and the model's dataset object.
 final class FolderDatasetAPITests: XCTestCase {
     var folder: FolderFixture!
     var api: ServiceAPI!
@@ -248,6 +249,125 @@ final class FolderDatasetAPITests: XCTestCase {
         }
         XCTAssertEqual(get("/v1/images/3.png").status, 200, "the other pictures are still served")
         XCTAssertEqual(get("/v1/images").status, 200)
+    }
+
+    func testTextSearchListsUnknownWordsAndRefusesQueriesWithoutAKnownWord() throws {
+        let plain = try object(get("/v1/search/images?q=pink+circle+top&k=3"))
+        XCTAssertNil(plain["unknown_words"], "absent when every word is known")
+        XCTAssertEqual((plain["results"] as? [Any])?.count, 3)
+
+        let mixed = try object(get("/v1/search/images?q=Pink+unicorn+circle+zebra+unicorn&k=10"))
+        XCTAssertEqual(mixed["unknown_words"] as? [String], ["unicorn", "zebra"])
+        XCTAssertEqual(mixed["query"] as? String, "Pink unicorn circle zebra unicorn")
+        let results = try XCTUnwrap(mixed["results"] as? [[String: Any]])
+        XCTAssertEqual(results.count, 10)
+        XCTAssertEqual(Set(results.compactMap { $0["id"] as? Int }), Set(0..<10), "every image ranked once")
+        for result in results {
+            let id = try XCTUnwrap(result["id"] as? Int)
+            XCTAssertEqual(result["image_url"] as? String, "/v1/images/\(id).png")
+            XCTAssertEqual(result["caption"] as? String, ShapesDataset().caption(of: FolderFixture.shapesIDs[id]))
+        }
+
+        let explained = try object(get("/v1/search/images?q=pink+zebra+circle&k=2&explain=true"))
+        XCTAssertEqual(explained["unknown_words"] as? [String], ["zebra"])
+        for result in try XCTUnwrap(explained["results"] as? [[String: Any]]) {
+            let explanation = try XCTUnwrap(result["explanation"] as? [String: Any])
+            let words = try XCTUnwrap(explanation["words"] as? [[String: Any]])
+            XCTAssertEqual(words.compactMap { $0["word"] as? String }, ["pink", "circle"])
+            let total = words.compactMap { $0["contribution"] as? Double }.reduce(0, +) + (explanation["bias"] as? Double ?? .nan)
+            XCTAssertEqual(total, try XCTUnwrap(result["score"] as? Double), accuracy: 1e-5)
+        }
+
+        let single = try object(post("/v1/search/images", json: #"{"q": "red zebra", "k": 2}"#))
+        XCTAssertEqual(single["unknown_words"] as? [String], ["zebra"])
+        let batch = try object(post("/v1/search/images", json: #"{"queries": ["red zebra", "blue square"], "k": 2}"#))
+        let entries = try XCTUnwrap(batch["queries"] as? [[String: Any]])
+        XCTAssertEqual(entries[0]["unknown_words"] as? [String], ["zebra"])
+        XCTAssertNil(entries[1]["unknown_words"])
+        XCTAssertEqual(Set(entries[1].keys), ["query", "results"])
+
+        for response in [
+            get("/v1/search/images?q=zebra+unicorn"), post("/v1/search/images", json: #"{"q": "zebra"}"#),
+            post("/v1/search/images", json: #"{"queries": ["red", "zebra unicorn"]}"#),
+        ] {
+            XCTAssertEqual(response.status, 400)
+            XCTAssertEqual(try errorCode(response), "no_known_words")
+            let message = try XCTUnwrap((try object(response)["error"] as? [String: Any])?["message"] as? String)
+            XCTAssertTrue(message.contains("\"zebra\""), message)
+        }
+    }
+
+    func testTheSearchCacheKeepsEachQuerysOwnUnknownWords() throws {
+        // Both reduce to the same known words, yet echo different text and unknown words.
+        let a = get("/v1/search/images?q=pink+zebra")
+        let b = get("/v1/search/images?q=pink+unicorn")
+        XCTAssertEqual(try object(a)["unknown_words"] as? [String], ["zebra"])
+        XCTAssertEqual(try object(b)["unknown_words"] as? [String], ["unicorn"])
+        XCTAssertEqual(model.searchCache.count, 2)
+        XCTAssertEqual(get("/v1/search/images?q=pink+unicorn").body, b.body)
+        XCTAssertEqual(try object(get("/v1/search/images?q=pink+zebra"))["unknown_words"] as? [String], ["zebra"])
+    }
+
+    func testImageSearchRanksDistinctCaptionsEachStandingForItsFirstImage() throws {
+        let png = try PNGCodec.encode(Renderer.canonical(FolderFixture.shapesIDs[4]))
+        let response = api.handle(
+            HTTPRequest(
+                method: "POST", target: "/v1/search/captions?k=11", headers: ["Content-Type": "image/png"], body: png))
+        XCTAssertEqual(response.status, 200, String(decoding: response.body, as: UTF8.self))
+        let results = try XCTUnwrap(try object(response)["results"] as? [[String: Any]])
+        XCTAssertEqual(results.count, 11, "10 own captions and the shared one")
+        var captions: [String] = []
+        for result in results {
+            let caption = try XCTUnwrap(result["caption"] as? String)
+            let id = try XCTUnwrap(result["id"] as? Int)
+            captions.append(caption)
+            XCTAssertEqual(result["image_url"] as? String, "/v1/images/\(id).png")
+            if caption == FolderFixture.sharedCaption {
+                XCTAssertEqual(id, 0, "the shared caption stands for the first image carrying it")
+            } else {
+                XCTAssertEqual(caption, ShapesDataset().caption(of: FolderFixture.shapesIDs[id]))
+            }
+        }
+        XCTAssertEqual(Set(captions).count, 11)
+        let probabilities = results.compactMap { $0["probability"] as? Double }
+        XCTAssertEqual(probabilities.reduce(0, +), 1, accuracy: 1e-4)
+
+        let tooMany = api.handle(
+            HTTPRequest(
+                method: "POST", target: "/v1/search/captions?k=12", headers: ["Content-Type": "image/png"], body: png))
+        XCTAssertEqual(tooMany.status, 400)
+        XCTAssertTrue(String(decoding: tooMany.body, as: UTF8.self).contains("from 1 to 11"))
+        XCTAssertEqual(get("/v1/search/images?q=red&k=11").status, 400, "k up to the 10 images")
+        XCTAssertEqual(get("/v1/search/images?q=red&k=10").status, 200)
+    }
+
+    func testClassifyIsA404NamingTheDatasetAndPointingToCaptionSearch() throws {
+        let png = try PNGCodec.encode(Renderer.canonical(109))
+        for body in [png, []] {
+            let response = api.handle(
+                HTTPRequest(method: "POST", target: "/v1/classify", headers: ["Content-Type": "image/png"], body: body))
+            XCTAssertEqual(response.status, 404)
+            XCTAssertEqual(try errorCode(response), "no_attributes")
+            let message = try XCTUnwrap((try object(response)["error"] as? [String: Any])?["message"] as? String)
+            XCTAssertTrue(message.contains(folder.source), message)
+            XCTAssertTrue(message.contains("/v1/search/captions"), message)
+        }
+    }
+
+    func testTheModelDescribesItsDatasetAndEvaluatesWithoutRobustness() throws {
+        let body = try object(get("/v1/model"))
+        let dataset = try XCTUnwrap(body["dataset"] as? [String: Any])
+        XCTAssertEqual(dataset["source"] as? String, folder.source)
+        XCTAssertEqual(dataset["images"] as? Int, 10)
+        XCTAssertEqual(dataset["captions"] as? Int, 11)
+        XCTAssertEqual(dataset["vocabulary"] as? Int, model.dataset.vocabulary.count - 2, "words, without [CLS] and [UNK]")
+        XCTAssertEqual(dataset["sha256"] as? String, model.dataset.digest)
+        XCTAssertEqual((dataset["sha256"] as? String)?.count, 64)
+        XCTAssertEqual(dataset["skipped"] as? Int, 0)
+
+        let evaluation = try object(get("/v1/eval"))
+        XCTAssertNotNil(evaluation["validation"])
+        XCTAssertNil(evaluation["robustness"], "a folder of files has no robustness renders")
     }
 
     func testBeforeTheModelIsReadyTheGalleryOfAFileDatasetIs503() throws {

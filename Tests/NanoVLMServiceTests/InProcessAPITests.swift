@@ -159,4 +159,33 @@ final class InProcessAPITests: XCTestCase {
             XCTAssertEqual(api.handle(HTTPRequest(method: "GET", target: "/v1/images?limit=0")).status, 400)
         }
     }
+
+    func testShapesCaptionSearchAnswersAsBeforeAndTheModelNamesItsDataset() throws {
+        let api = makeAPI(ready: true)
+        let png = try PNGCodec.encode(Renderer.canonical(109))
+        let response = api.handle(
+            HTTPRequest(
+                method: "POST", target: "/v1/search/captions?k=243", headers: ["Content-Type": "image/png"], body: png))
+        let results = try XCTUnwrap(try json(response)["results"] as? [[String: Any]])
+        XCTAssertEqual(results.count, 243)
+        for result in results {
+            let id = try XCTUnwrap(result["id"] as? Int)
+            XCTAssertEqual(result["caption"] as? String, ShapesDataset().caption(of: id), "a shapes caption is its item's")
+            XCTAssertEqual(result["image_url"] as? String, "/v1/images/\(id).png")
+        }
+        XCTAssertEqual(
+            api.handle(
+                HTTPRequest(
+                    method: "POST", target: "/v1/search/captions?k=244", headers: ["Content-Type": "image/png"], body: png)
+            ).status, 400)
+        XCTAssertNil(try json(api.handle(HTTPRequest(method: "GET", target: "/v1/search/images?q=red")))["unknown_words"])
+
+        let dataset = try XCTUnwrap(try json(api.handle(HTTPRequest(method: "GET", target: "/v1/model")))["dataset"] as? [String: Any])
+        XCTAssertEqual(dataset["source"] as? String, "shapes")
+        XCTAssertEqual(dataset["images"] as? Int, 243)
+        XCTAssertEqual(dataset["captions"] as? Int, 243)
+        XCTAssertEqual(dataset["vocabulary"] as? Int, 21)
+        XCTAssertTrue(dataset["sha256"] is NSNull, "null for a generated set")
+        XCTAssertEqual(dataset["skipped"] as? Int, 0)
+    }
 }

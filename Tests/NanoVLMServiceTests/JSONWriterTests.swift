@@ -109,4 +109,20 @@ final class JSONWriterTests: XCTestCase {
         XCTAssertEqual(String(decoding: response.body, as: UTF8.self), try encoded(SearchResponse(query: "a/b", k: 1, results: hits())))
         XCTAssertEqual(response.header("Content-Type"), "application/json")
     }
+
+    func testUnknownWordsMatchJSONEncoderAndAreAbsentWhenNil() throws {
+        for words in [nil, [], ["zebra"], Self.awkwardTexts] as [[String]?] {
+            let single = SearchResponse(query: "pink zebra", k: 8, results: hits(), unknownWords: words)
+            XCTAssertEqual(fast(single), try encoded(single))
+            let batch = BatchSearchResponse(
+                k: 3,
+                queries: [
+                    .init(query: "red zebra", results: hits(), unknownWords: words), .init(query: "blue", results: []),
+                ])
+            XCTAssertEqual(fast(batch), try encoded(batch))
+        }
+        XCTAssertFalse(fast(SearchResponse(query: "q", k: 1, results: [])).contains("unknown_words"))
+        XCTAssertTrue(
+            fast(SearchResponse(query: "q", k: 1, results: [], unknownWords: ["x"])).hasSuffix(#","unknown_words":["x"]}"#))
+    }
 }

@@ -10,7 +10,8 @@ extension ServiceAPI {
     func searchCaptions(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
         let model = try state.requireModel()
         let upload = try ImageUpload(request)
-        let k = try QueryInputs.k(request.queryValue("k") ?? upload.fields["k"]?.first, maxK: model.index.count)
+        let k = try QueryInputs.k(
+            request.queryValue("k") ?? upload.fields["k"]?.first, maxK: QueryInputs.maxK(model.index.captions.count))
         let candidates = request.queryValues("candidates") + (upload.fields["candidates"] ?? [])
         guard candidates.count <= Self.maxCandidates else {
             throw APIError.badRequest(
@@ -20,10 +21,13 @@ extension ServiceAPI {
         let index = model.index
         let results: [SearchHit]
         if candidates.isEmpty {
+            // A hit is a distinct caption; it stands for the first image that carries it.
+            let table = index.captions
             results = index.searchCaptions(image: upload.image, k: k).enumerated().map { rank, hit in
-                SearchHit(
-                    rank: rank + 1, id: hit.index, caption: index.dataset.caption(of: hit.index), score: hit.score,
-                    probability: hit.probability, imageURL: Self.imageURL(hit.index), explanation: nil)
+                let id = table.items[hit.index][0]
+                return SearchHit(
+                    rank: rank + 1, id: id, caption: table.texts[hit.index], score: hit.score,
+                    probability: hit.probability, imageURL: Self.imageURL(id), explanation: nil)
             }
         } else {
             let parsed = try candidates.enumerated().map {
@@ -44,6 +48,12 @@ extension ServiceAPI {
 
     func classify(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
         let model = try state.requireModel()
+        guard !model.dataset.attributes.isEmpty else {
+            throw HTTPError(
+                404, code: "no_attributes",
+                message: "The served dataset \(model.dataset.name) has no attributes to classify; "
+                    + "POST the image to /v1/search/captions to rank its captions instead.")
+        }
         let upload = try ImageUpload(request)
         var body: [String: AttributeResponse] = [:]
         for attribute in model.index.classify(image: upload.image) {

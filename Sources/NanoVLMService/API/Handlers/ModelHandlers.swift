@@ -1,3 +1,4 @@
+import Datasets
 import HTTPServer
 import NanoTensor
 import NanoVLM
@@ -13,11 +14,19 @@ extension ServiceAPI {
         }
         let body = ModelResponse(
             architecture: ArchitectureSummary(encoder),
-            temperature: encoder.temperature, seed: model.split.seed,
+            temperature: encoder.temperature, seed: model.split.seed, dataset: Self.datasetInfo(model.index),
             weights: .init(source: provenance.source.rawValue, path: provenance.path, sha256: provenance.sha256),
             training: training, metrics: provenance.metrics,
             blas: .init(core: BLAS.coreName, threads: BLAS.threads), version: ServiceVersion.string)
         return try JSON.response(body)
+    }
+
+    static func datasetInfo(_ index: RetrievalIndex) -> ModelResponse.DatasetInfo {
+        let dataset = index.dataset
+        return ModelResponse.DatasetInfo(
+            source: dataset.configuration.source, images: dataset.count, captions: index.captions.count,
+            vocabulary: dataset.vocabulary.words.filter { $0 != OpenVocabulary.unknownTokenText }.count,
+            sha256: dataset.digest, skipped: dataset.loadReport?.skipped ?? 0)
     }
 
     /// The evaluation metrics (docs/MODEL.md) computed now on the served model.

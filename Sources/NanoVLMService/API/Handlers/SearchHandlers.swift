@@ -10,7 +10,7 @@ extension ServiceAPI {
             throw APIError.badRequest(
                 "missing_parameter", "The query parameter q is required, e.g. ?q=pink+circle+top.")
         }
-        let k = try QueryInputs.k(request.queryValue("k"), maxK: model.index.count)
+        let k = try QueryInputs.k(request.queryValue("k"), maxK: QueryInputs.maxK(model.index.count))
         let explain = try QueryInputs.flag(request.queryValue("explain"), name: "explain")
         if explain { try Self.requireExactExplanations(model) }
         return try searchResponse(model, text, field: nil, k: k, explain: explain)
@@ -19,7 +19,9 @@ extension ServiceAPI {
     func searchImagesPOST(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
         let model = try state.requireModel()
         let body = try JSONBody(request, allowed: ["q", "queries", "k", "explain"])
-        let k = try body.int("k").map { try QueryInputs.k($0, maxK: model.index.count) } ?? QueryInputs.defaultK
+        let k =
+            try body.int("k").map { try QueryInputs.k($0, maxK: QueryInputs.maxK(model.index.count)) }
+            ?? QueryInputs.defaultK
         let explain = try body.bool("explain") ?? false
         if explain { try Self.requireExactExplanations(model) }
         switch (try body.string("q"), try body.strings("queries", limit: QueryInputs.maxBatch)) {
@@ -30,7 +32,9 @@ extension ServiceAPI {
                 try QueryInputs.parse($1, field: "queries[\($0)]", dataset: model.dataset)
             }
             let entries = zip(texts, parsed).map { text, query in
-                BatchSearchResponse.Entry(query: text, results: rankImages(model, query, k: k, explain: explain))
+                BatchSearchResponse.Entry(
+                    query: text, results: rankImages(model, query, k: k, explain: explain),
+                    unknownWords: QueryInputs.unknownWords(query))
             }
             return try JSON.response(BatchSearchResponse(k: k, queries: entries))
         case (nil, nil):
@@ -42,18 +46,22 @@ extension ServiceAPI {
         }
     }
 
-    /// One text → image search, from the model's cache when it was asked before.
+    /// One text → image search, from the model's cache when it was asked before. The body
+    /// is a function of the text as sent (echoed, and the source of `unknown_words`), k and
+    /// explain, for one model; the cache belongs to the model, so that is its key.
     private func searchResponse(
         _ model: LoadedModel, _ text: String, field: String?, k: Int, explain: Bool
     ) throws -> HTTPResponse {
         try model.searchCache.response(for: .init(query: text, k: k, explain: explain)) {
             let parsed = try QueryInputs.parse(text, field: field, dataset: model.dataset)
             return try JSON.response(
-                SearchResponse(query: text, k: k, results: rankImages(model, parsed, k: k, explain: explain)))
+                SearchResponse(
+                    query: text, k: k, results: rankImages(model, parsed, k: k, explain: explain),
+                    unknownWords: QueryInputs.unknownWords(parsed)))
         }
     }
 
-    /// The top `k` canonical images for a parsed query, optionally with explanations.
+    /// The top `k` gallery images for a parsed query, optionally with explanations.
     func rankImages(_ model: LoadedModel, _ query: ParsedQuery, k: Int, explain: Bool) -> [SearchHit] {
         let index = model.index
         return index.searchImages(tokens: query.tokens, k: k).enumerated().map { rank, hit in

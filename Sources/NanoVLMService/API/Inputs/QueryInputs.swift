@@ -6,6 +6,11 @@ enum QueryInputs {
     static let defaultK = 5
     /// Most queries in one batch search.
     static let maxBatch = 64
+    /// Most results one search returns, whatever the number of candidates.
+    static let maxResults = 1000
+
+    /// The largest `k` a search among `candidates` items takes.
+    static func maxK(_ candidates: Int) -> Int { max(1, min(maxResults, candidates)) }
 
     /// `k` from a query string or form field: absent → 5, else an integer in 1…`maxK` (the
     /// number of candidates).
@@ -35,6 +40,12 @@ enum QueryInputs {
         default:
             throw APIError.badRequest("invalid_parameter", "\(name) must be true or false (got \"\(text)\").")
         }
+    }
+
+    /// The words a query had that the vocabulary does not know, for `unknown_words`; nil
+    /// when there were none, so the field is absent.
+    static func unknownWords(_ query: ParsedQuery) -> [String]? {
+        query.unknownWords.isEmpty ? nil : query.unknownWords
     }
 
     /// Parses a text query; errors name `field` when it is not the only query.

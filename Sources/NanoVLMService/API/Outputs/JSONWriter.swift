@@ -33,6 +33,15 @@ struct JSONWriter {
     }
 
     mutating func comma() { bytes.append(UInt8(ascii: ",")) }
+
+    mutating func strings(_ texts: [String]) {
+        raw("[")
+        for (i, text) in texts.enumerated() {
+            if i > 0 { comma() }
+            string(text)
+        }
+        raw("]")
+    }
 }
 
 /// A body that writes itself without `JSONEncoder`.
@@ -115,12 +124,7 @@ extension ImageQuery: FastJSONQuery {
         if let candidates {
             json.raw(",")
             json.key("candidates")
-            json.raw("[")
-            for (i, text) in candidates.enumerated() {
-                if i > 0 { json.comma() }
-                json.string(text)
-            }
-            json.raw("]")
+            json.strings(candidates)
         }
         json.raw(",")
         json.key("type")
@@ -140,6 +144,11 @@ extension SearchResponse: FastJSON where Query: FastJSONQuery {
         json.raw(",")
         json.key("results")
         results.write(to: &json)
+        if let unknownWords {
+            json.raw(",")
+            json.key("unknown_words")
+            json.strings(unknownWords)
+        }
         json.raw("}")
     }
 }
@@ -160,6 +169,11 @@ extension BatchSearchResponse: FastJSON {
             json.raw(",")
             json.key("results")
             entry.results.write(to: &json)
+            if let unknownWords = entry.unknownWords {
+                json.raw(",")
+                json.key("unknown_words")
+                json.strings(unknownWords)
+            }
             json.raw("}")
         }
         json.raw("]}")

@@ -25,6 +25,33 @@ struct ModelResponse: Encodable {
         enum CodingKeys: String, CodingKey { case epochs, seconds, finalLoss = "final_loss", history }
     }
 
+    /// What the model was trained on and the gallery holds.
+    struct DatasetInfo: Encodable {
+        /// `data.source`: `shapes`, `folder:DIR`, `coco:FILE.json` or `tsv:FILE`.
+        let source: String
+        let images: Int
+        /// Distinct captions: what image → text search ranks.
+        let captions: Int
+        /// Words a query can use.
+        let vocabulary: Int
+        /// SHA-256 of the dataset's files and captions; nil for a generated set.
+        let sha256: String?
+        /// Entries loading skipped (images without a usable caption, files that do not decode).
+        let skipped: Int
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(source, forKey: .source)
+            try container.encode(images, forKey: .images)
+            try container.encode(captions, forKey: .captions)
+            try container.encode(vocabulary, forKey: .vocabulary)
+            try container.encode(sha256, forKey: .sha256)  // null, not absent, for a generated set
+            try container.encode(skipped, forKey: .skipped)
+        }
+
+        enum CodingKeys: String, CodingKey { case source, images, captions, vocabulary, sha256, skipped }
+    }
+
     struct BLASInfo: Encodable {
         let core: String
         let threads: Int
@@ -33,6 +60,7 @@ struct ModelResponse: Encodable {
     let architecture: ArchitectureSummary
     let temperature: Double
     let seed: UInt64
+    let dataset: DatasetInfo
     let weights: Weights
     let training: Training?
     let metrics: EvaluationReport
@@ -44,6 +72,7 @@ struct ModelResponse: Encodable {
         try container.encode(architecture, forKey: .architecture)
         try container.encode(temperature, forKey: .temperature)
         try container.encode(seed, forKey: .seed)
+        try container.encode(dataset, forKey: .dataset)
         try container.encode(weights, forKey: .weights)
         try container.encode(training, forKey: .training)  // null for a file without a training record
         try container.encode(metrics, forKey: .metrics)
@@ -52,7 +81,7 @@ struct ModelResponse: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case architecture, temperature, seed, weights, training, metrics, blas, version
+        case architecture, temperature, seed, dataset, weights, training, metrics, blas, version
     }
 }
 

@@ -1,7 +1,8 @@
 /// One ranked result (docs/API.md, both search directions).
 struct SearchHit: Encodable {
     let rank: Int
-    /// The pair's id; for ranked `candidates`, the candidate's position in the list.
+    /// The image's id (ranking captions: the first image carrying the caption); for ranked
+    /// `candidates`, the candidate's position in the list.
     let id: Int
     let caption: String
     /// Cosine similarity.
@@ -34,6 +35,11 @@ struct SearchResponse<Query: Encodable>: Encodable {
     let query: Query
     let k: Int
     let results: [SearchHit]
+    /// Words of a text query that an open vocabulary does not know (they were ignored);
+    /// absent when there were none.
+    var unknownWords: [String]? = nil
+
+    enum CodingKeys: String, CodingKey { case query, k, results, unknownWords = "unknown_words" }
 }
 
 /// What an image query was, echoed as the `query` of an image → text search.
@@ -52,6 +58,10 @@ struct BatchSearchResponse: Encodable {
     struct Entry: Encodable {
         let query: String
         let results: [SearchHit]
+        /// As for a single query.
+        var unknownWords: [String]? = nil
+
+        enum CodingKeys: String, CodingKey { case query, results, unknownWords = "unknown_words" }
     }
 
     let k: Int
