@@ -38,7 +38,8 @@ let stableIds = [
     "query", "k", "explain", "results", "file", "drop", "draw", "colours", "shape", "position", "stamp",
     "clear-drawing", "submit-drawing", "caption-k", "upload-preview", "captions", "classification", "error",
     "error-message", "status", "model-info", "metrics", "training-plot", "map-space", "space-status", "pca",
-    "heatmap", "heatmap-info",
+    "heatmap", "heatmap-info", "dataset-summary", "query-hint", "unknown-words", "sketch-panel", "classify-panel",
+    "gallery-prev", "gallery-next", "gallery-status", "gallery-items", "pca-caption",
 ]
 
 final class WebPageTests: XCTestCase {
@@ -178,6 +179,18 @@ final class WebPageTests: XCTestCase {
         // Links and sources in the markup point at documented paths too.
         for link in try matches(of: "(?:href|src)=\"(/[^\"]*)\"", in: try pageMarkup()) {
             XCTAssertTrue(paths.keys.contains { template($0, matches: link[0]) }, "link to undocumented \(link[0])")
+        }
+    }
+
+    /// The page sizes itself from the served dataset: 243 appears only as the shapes set's
+    /// figures it starts from and as the joint-space map's sample size.
+    func testTheScriptKnowsTheGallerySizeOnlyFromTheServer() throws {
+        let script = try pageScript()
+        XCTAssertEqual(script.components(separatedBy: "243").count - 1, 3, "243 hard-coded beyond the starting values")
+        XCTAssertTrue(script.contains("images: 243, captions: 243"))
+        XCTAssertTrue(script.contains("MAP_SAMPLE = 243"))
+        for needle in ["d.images", "d.captions", "body.total", "unknown_words", "no_attributes"] {
+            XCTAssertTrue(script.contains(needle), "the script never reads \(needle)")
         }
     }
 

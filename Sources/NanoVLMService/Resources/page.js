@@ -7,8 +7,14 @@
   var POSITIONS = ['top-left', 'top', 'top-right', 'left', 'centre', 'right', 'bottom-left', 'bottom', 'bottom-right'];
   var $ = function (id) { return document.getElementById(id); };
 
+  // What is served, from /v1/model once the model is ready: until then the shapes set's
+  // figures, which the markup starts with.
+  var served = { source: 'shapes', images: 243, captions: 243, attributes: true };
+  // Most results a search returns, and most items the joint-space map shows at once.
+  var MAX_RESULTS = 1000, MAP_SAMPLE = 243;
+
   // ---- errors -------------------------------------------------------------------------
-  function ApiError(message, status) { this.message = message; this.status = status; }
+  function ApiError(message, status, code) { this.message = message; this.status = status; this.code = code; }
   function showError(err) {
     var text = err && err.message ? err.message : String(err);
     $('error-message').textContent = text;
@@ -30,7 +36,7 @@
       var message = body && body.error && body.error.message
         ? body.error.message
         : 'The server answered ' + response.status + (response.statusText ? ' ' + response.statusText : '') + '.';
-      throw new ApiError(message, response.status);
+      throw new ApiError(message, response.status, body && body.error && body.error.code);
     }
     if (body === null) throw new ApiError('The server sent a response that is not JSON.', response.status);
     return body;
@@ -55,7 +61,7 @@
   function clampK(input) {
     var k = parseInt(input.value, 10);
     if (!isFinite(k)) k = 5;
-    return Math.max(1, Math.min(243, k));
+    return Math.max(1, Math.min(parseInt(input.max, 10) || 1, k));
   }
   function barRow(word, value, scale, cls, valueText) {
     var width = scale > 0 ? Math.min(100, Math.abs(value) / scale * 100) : 0;
@@ -77,7 +83,7 @@
     var q = $('query').value.trim();
     var seq = ++searchSeq;
     var results = $('results');
-    if (!q) { results.replaceChildren(); results.removeAttribute('aria-busy'); return; }
+    if (!q) { results.replaceChildren(); results.removeAttribute('aria-busy'); renderUnknownWords(null); return; }
     var params = new URLSearchParams({ q: q, k: String(clampK($('k'))) });
     if ($('explain').checked) params.set('explain', 'true');
     results.setAttribute('aria-busy', 'true');
@@ -85,14 +91,22 @@
       var body = await json(fetch('/v1/search/images?' + params.toString()));
       if (seq !== searchSeq) return;
       clearError();
+      renderUnknownWords(body.unknown_words);
       renderResults(body.results || []);
     } catch (err) {
       if (seq !== searchSeq) return;
+      renderUnknownWords(null);
       results.replaceChildren(h('p', { class: 'empty', text: 'No results.' }));
       showError(err);
     } finally {
       if (seq === searchSeq) results.removeAttribute('aria-busy');
     }
+  }
+  // A dataset read from files ignores the words its vocabulary lacks and lists them.
+  function renderUnknownWords(words) {
+    var line = $('unknown-words');
+    line.hidden = !(words && words.length);
+    line.textContent = line.hidden ? '' : 'Not in the vocabulary, so ignored: ' + words.join(', ');
   }
   function renderResults(list) {
     var results = $('results');
@@ -144,14 +158,21 @@
     var type = blob.type || 'image/png';
     var k = clampK($('caption-k'));
     $('captions').setAttribute('aria-busy', 'true');
+    var classify = served.attributes
+      ? json(fetch('/v1/classify', { method: 'POST', headers: { 'Content-Type': type }, body: blob })).catch(function (err) {
+        // A dataset without attributes has nothing to classify: hide the panel, not an error.
+        if (err.code === 'no_attributes') { showAttributes(false); return null; }
+        throw err;
+      })
+      : Promise.resolve(null);
     try {
       var answers = await Promise.all([
         json(fetch('/v1/search/captions?k=' + k, { method: 'POST', headers: { 'Content-Type': type }, body: blob })),
-        json(fetch('/v1/classify', { method: 'POST', headers: { 'Content-Type': type }, body: blob }))
+        classify
       ]);
       clearError();
       renderCaptions(answers[0].results || []);
-      renderClassification(answers[1]);
+      if (answers[1]) renderClassification(answers[1]);
     } catch (err) {
       $('captions').replaceChildren();
       $('classification').replaceChildren();
@@ -189,6 +210,12 @@
       });
       return block;
     }));
+  }
+  // Classification and the sketch pad (which stamps shapes) belong to the shapes set.
+  function showAttributes(shown) {
+    served.attributes = shown;
+    $('classify-panel').hidden = !shown;
+    $('sketch-panel').hidden = !shown;
   }
   function takeFile(file) {
     if (!file) return;
@@ -272,10 +299,32 @@
     dl.appendChild(h('dt', { text: name }));
     dl.appendChild(h('dd', { text: value === undefined || value === null ? '–' : String(value) }));
   }
+  // Sizes the page from the served dataset: k bounds, the summary line, the panels that
+  // only the shapes set has.
+  function applyDataset(d) {
+    served.source = d.source;
+    served.images = d.images;
+    served.captions = d.captions;
+    $('k').max = String(Math.max(1, Math.min(MAX_RESULTS, d.images)));
+    $('caption-k').max = String(Math.max(1, Math.min(MAX_RESULTS, d.captions)));
+    showAttributes(d.source === 'shapes');
+    document.body.classList.toggle('photos', d.source !== 'shapes');
+    $('dataset-summary').textContent = 'Serving ' + d.source + ': ' + d.images.toLocaleString('en') + ' images, ' +
+      d.captions.toLocaleString('en') + ' captions, ' + d.vocabulary.toLocaleString('en') + ' words' +
+      (d.skipped ? ' (' + d.skipped + ' skipped when loading)' : '') + '.';
+    $('pca-caption').textContent = 'PCA of the image and caption embeddings: ● image, ◇ its first caption, each pair ' +
+      'joined by a line; ' + (d.source === 'shapes' ? 'colour is the shape\'s colour.' : 'colour follows the id order.');
+    var sample = Math.min(d.images, MAP_SAMPLE);
+    $('map-space').textContent = sample < d.images
+      ? 'Map a sample of ' + sample + ' of the ' + d.images.toLocaleString('en') + ' images and their captions'
+      : 'Map the ' + d.images + ' images and captions';
+  }
   function renderModel(m) {
     var dl = $('model-info');
     dl.replaceChildren();
-    var arch = m.architecture || {}, w = m.weights || {}, t = m.training || {}, b = m.blas || {};
+    var arch = m.architecture || {}, w = m.weights || {}, t = m.training || {}, b = m.blas || {}, d = m.dataset || {};
+    if (d.source) applyDataset(d);
+    fact(dl, 'dataset', d.source ? d.source + (d.sha256 ? ' (sha-256 ' + d.sha256.slice(0, 16) + '…)' : '') : undefined);
     fact(dl, 'encoders', (arch.image_encoder || '?') + ' image · ' + (arch.text_encoder || '?') + ' text');
     fact(dl, 'parameters', typeof arch.parameters === 'number' ? arch.parameters.toLocaleString('en') : arch.parameters);
     fact(dl, 'embedding dim', arch.embedding_dim);
@@ -329,8 +378,8 @@
     var rows = [];
     var v = ev.validation || {}, r = ev.robustness || {}, by = r.by_perturbation || {};
     rows.push(['validation, among its own', v.among_validation]);
-    rows.push(['validation, among 243', v.among_all]);
-    rows.push(['robustness, among 243', r.among_all]);
+    rows.push(['validation, among all ' + served.images, v.among_all]);
+    if (r.among_all) rows.push(['robustness, among all ' + served.images, r.among_all]);
     Object.keys(by).forEach(function (name) { rows.push(['\u21b3 ' + name, by[name]]); });
     var tbody = $('metrics').tBodies[0];
     tbody.replaceChildren.apply(tbody, rows.map(function (row) {
@@ -345,6 +394,54 @@
     try { renderModel(await json(fetch('/v1/model'))); }
     catch (err) { $('model-info').replaceChildren(h('dt', { text: 'model' }), h('dd', { text: err.message })); }
   }
+
+  // ---- the gallery, a page at a time ----------------------------------------------------
+  var galleryPage = { offset: 0, limit: 24, total: 0 };
+  async function loadGallery(offset) {
+    var status = $('gallery-status'), box = $('gallery-items');
+    $('gallery-prev').disabled = $('gallery-next').disabled = true;
+    status.textContent = 'loading…';
+    try {
+      var body = await json(fetch('/v1/images?offset=' + offset + '&limit=' + galleryPage.limit));
+      galleryPage.offset = body.offset;
+      galleryPage.total = body.total;
+      var items = body.items || [];
+      box.replaceChildren.apply(box, items.map(function (item) {
+        var captions = item.captions || [item.caption];
+        var card = h('button', { type: 'button', class: 'thumb-card', 'data-id': String(item.id),
+          title: captions.join('\n'), 'aria-label': 'Search with image ' + item.id + ': ' + item.caption },
+          h('img', { src: '/v1/images/' + item.id + '.png', alt: '', loading: 'lazy' }),
+          h('span', { class: 'thumb-caption', text: item.caption }));
+        card.addEventListener('click', function () { searchWithGalleryImage(item); });
+        return card;
+      }));
+      if (!served.attributes && offset === 0 && items.length) {
+        $('query').placeholder = items[0].caption;
+        $('query-hint').textContent = 'Type a few words of a caption, e.g. “' + items[0].caption +
+          '”; words the model does not know are ignored.';
+      }
+      status.textContent = items.length
+        ? 'images ' + (body.offset + 1) + '–' + (body.offset + items.length) + ' of ' + body.total.toLocaleString('en')
+        : 'no images';
+      $('gallery-prev').disabled = body.offset === 0;
+      $('gallery-next').disabled = body.offset + items.length >= body.total;
+    } catch (err) {
+      status.textContent = 'Could not load the gallery: ' + err.message;
+    }
+  }
+  async function searchWithGalleryImage(item) {
+    try {
+      var response = await fetch(`/v1/images/${item.id}.png`);
+      if (!response.ok) throw new ApiError('Could not fetch image ' + item.id + ' (' + response.status + ').', response.status);
+      var blob = await response.blob();
+      $('image-search').scrollIntoView({ block: 'start' });
+      searchWithImage(blob, 'gallery image ' + item.id);
+    } catch (err) { showError(err); }
+  }
+  $('gallery-prev').addEventListener('click', function () {
+    loadGallery(Math.max(0, galleryPage.offset - galleryPage.limit));
+  });
+  $('gallery-next').addEventListener('click', function () { loadGallery(galleryPage.offset + galleryPage.limit); });
   async function loadEval() {
     var tbody = $('metrics').tBodies[0];
     tbody.replaceChildren(h('tr', null, h('td', { colspan: '7', text: 'computing…' })));
@@ -373,6 +470,45 @@
     await Promise.all(workers);
     return out;
   }
+  // The gallery entries of `ids` (ascending), read a page at a time: ids close together
+  // share a page, and a sparse sample of a large gallery asks only for the items it needs.
+  async function galleryEntries(ids) {
+    var entries = [], i = 0;
+    while (i < ids.length) {
+      var j = i;
+      while (j + 1 < ids.length && ids[j + 1] - ids[i] < MAX_RESULTS) j++;
+      var page = await json(fetch('/v1/images?offset=' + ids[i] + '&limit=' + (ids[j] - ids[i] + 1)));
+      var byId = {};
+      (page.items || []).forEach(function (item) { byId[item.id] = item; });
+      for (var k = i; k <= j; k++) if (byId[ids[k]]) entries.push(byId[ids[k]]);
+      i = j + 1;
+    }
+    return entries;
+  }
+  // Caption embeddings of `entries`, in one batch when every caption is a valid query; else
+  // one at a time, leaving out the entries whose caption has no word the model knows.
+  async function embedCaptions(entries) {
+    var request = function (texts) {
+      return json(fetch('/v1/embed/text', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ texts: texts }) }));
+    };
+    try {
+      var all = await request(entries.map(function (g) { return g.caption; }));
+      return { entries: entries, embeddings: all.embeddings, dim: all.dim };
+    } catch (err) {
+      if (err.status !== 400) throw err;
+    }
+    var kept = [], embeddings = [], dim = 0;
+    for (var i = 0; i < entries.length; i++) {
+      try {
+        var one = await request([entries[i].caption]);
+        kept.push(entries[i]); embeddings.push(one.embeddings[0]); dim = one.dim;
+      } catch (err) {
+        if (err.status !== 400) throw err;
+      }
+    }
+    return { entries: kept, embeddings: embeddings, dim: dim };
+  }
   async function mapSpace() {
     if (spaceLoading) return;
     spaceLoading = true;
@@ -380,15 +516,23 @@
     var status = $('space-status');
     try {
       status.textContent = 'fetching the gallery…';
-      var gallery = await json(fetch('/v1/images'));
-      status.textContent = 'embedding 243 captions…';
-      var texts = await json(fetch('/v1/embed/text', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ texts: gallery.map(function (g) { return g.caption; }) }) }));
-      var images = await embedImages(gallery, function (n) { status.textContent = 'embedding images… ' + n + ' / ' + gallery.length; });
+      var total = (await json(fetch('/v1/images?offset=0&limit=1'))).total;
+      // A large gallery is mapped on an even sample: the map stays readable and quick.
+      var n = Math.min(total, MAP_SAMPLE), ids = [];
+      for (var i = 0; i < n; i++) ids.push(Math.floor(i * total / n));
+      var sampled = await galleryEntries(ids);
+      status.textContent = 'embedding ' + sampled.length + ' captions…';
+      var texts = await embedCaptions(sampled);
+      var gallery = texts.entries;
+      if (gallery.length < 2) throw new ApiError('too few captions the model can embed', 0);
+      var images = await embedImages(gallery, function (k) { status.textContent = 'embedding images… ' + k + ' / ' + gallery.length; });
       space = { gallery: gallery, images: images, captions: texts.embeddings };
       drawPCA(space);
       drawHeatmap(space);
-      status.textContent = gallery.length + ' images and captions in ' + texts.dim + ' dimensions.';
+      status.textContent = gallery.length === total
+        ? gallery.length + ' images and captions in ' + texts.dim + ' dimensions.'
+        : gallery.length + ' of the ' + total.toLocaleString('en') + ' images (an even sample) and their captions in ' +
+          texts.dim + ' dimensions.';
     } catch (err) {
       status.textContent = 'Could not map the space: ' + err.message;
     } finally {
@@ -451,7 +595,8 @@
     for (var i = 0; i < n; i++) { g.moveTo(px(points[i]), py(points[i])); g.lineTo(px(points[n + i]), py(points[n + i])); }
     g.stroke();
     for (var j = 0; j < n; j++) {
-      var colour = HEX[s.gallery[j].colour] || '#fff';
+      // Shapes are drawn in their own colour; other images get a hue by their place in id order.
+      var colour = HEX[s.gallery[j].colour] || 'hsl(' + Math.round(j * 300 / n) + ', 75%, 62%)';
       g.fillStyle = colour;
       g.beginPath(); g.arc(px(points[j]), py(points[j]), 3.2, 0, Math.PI * 2); g.fill();
       var cx = px(points[n + j]), cy = py(points[n + j]);
@@ -478,6 +623,7 @@
     }
     var canvas = $('heatmap');
     canvas.width = n; canvas.height = n;
+    canvas.setAttribute('aria-label', n + ' by ' + n + ' cosine similarity of images (rows) and captions (columns)');
     var g = canvas.getContext('2d'), img = g.createImageData(n, n);
     for (var k = 0; k < n * n; k++) {
       var c = heatColour(hi > lo ? (sims[k] - lo) / (hi - lo) : 0.5);
@@ -492,7 +638,7 @@
     var rect = this.getBoundingClientRect(), n = space.gallery.length;
     var j = Math.floor((e.clientX - rect.left) / rect.width * n), i = Math.floor((e.clientY - rect.top) / rect.height * n);
     if (i < 0 || j < 0 || i >= n || j >= n) return;
-    $('heatmap-info').textContent = 'image ' + i + ' (' + space.gallery[i].caption + ') × caption “' +
+    $('heatmap-info').textContent = 'image ' + space.gallery[i].id + ' (' + space.gallery[i].caption + ') × caption “' +
       space.gallery[j].caption + '”: ' + space.sims[i * n + j].toFixed(3);
   });
   $('map-space').addEventListener('click', mapSpace);
@@ -502,8 +648,8 @@
   function loadInside() {
     if (insideLoaded) return;
     insideLoaded = true;
-    loadModel();
-    loadEval();
+    // The gallery and the evaluation table are sized by the dataset /v1/model names.
+    loadModel().then(function () { loadGallery(0); loadEval(); });
     if ('IntersectionObserver' in window) {
       var seen = new IntersectionObserver(function (entries) {
         if (entries.some(function (en) { return en.isIntersecting; })) { seen.disconnect(); if (!space) mapSpace(); }
@@ -520,6 +666,8 @@
     var text = STAGES[body.stage] || body.stage.replace(/_/g, ' ');
     (body.checks || []).forEach(function (c) {
       if (typeof c.epoch === 'number' && typeof c.epochs === 'number') text += ', epoch ' + c.epoch + ' of ' + c.epochs;
+      // Before training starts, a dataset read from files is opened: its decoding progress.
+      else if (c.name === 'weights' && c.state === 'running' && /decoding images/.test(c.detail || '')) text += ': ' + c.detail;
     });
     return body.status === 'failed' ? text : text + '…';
   }
