@@ -284,12 +284,6 @@ final class Digits: @unchecked Sendable {
         var blas: String { ((result["training"] as? [String: Any])?["blas_core"] as? String) ?? "?" }
     }
 
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures/digits.py")
 
@@ -375,30 +369,9 @@ final class Digits: @unchecked Sendable {
         return trained
     }
 
-    /// Runs the release `nanovlm` in the scratch folder with the digits' input cache and no
-    /// other NANOVLM_* setting from the caller's environment.
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = ServerProcess.binary
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NANOVLM_") }
-        env["NANOVLM_DATA_CACHE_DIR"] = cache.path
-        env.merge(environment) { $1 }
-        process.environment = env
-        process.currentDirectoryURL = scratch
-        // Standard error to a file: a long run's progress must not fill a pipe nobody reads yet.
-        let errors = scratch.appendingPathComponent("stderr-\(UUID().uuidString.prefix(8)).log")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errors) }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self),
-            stderr: (try? String(contentsOf: errors, encoding: .utf8)) ?? "")
+    /// Runs the release `nanovlm` in the scratch folder with the digits' input cache.
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandRun {
+        try runNanoVLM(arguments, in: scratch, environment: ["NANOVLM_DATA_CACHE_DIR": cache.path].merging(environment) { $1 })
     }
 
     /// JPEG files and PNGs over 4096 pixels a side decode once `ImageDecoding` replaces the
@@ -414,4 +387,36 @@ final class Digits: @unchecked Sendable {
 
 struct TrainingFailure: Error, CustomStringConvertible {
     let description: String
+}
+
+/// How one run of the `nanovlm` binary ended and what it printed.
+struct CommandRun {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs the release `nanovlm` in `directory` with `environment` and no other NANOVLM_*
+/// setting from the caller's.
+func runNanoVLM(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> CommandRun {
+    let process = Process()
+    process.executableURL = ServerProcess.binary
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NANOVLM_") }
+    env.merge(environment) { $1 }
+    process.environment = env
+    process.currentDirectoryURL = directory
+    // Standard error to a file: a long run's progress must not fill a pipe nobody reads yet.
+    let errors = directory.appendingPathComponent("stderr-\(UUID().uuidString.prefix(8)).log")
+    _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: errors) }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = try FileHandle(forWritingTo: errors)
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandRun(
+        status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self),
+        stderr: (try? String(contentsOf: errors, encoding: .utf8)) ?? "")
 }
