@@ -33,18 +33,19 @@ final class TSVReaderTests: XCTestCase {
         try scratch.image("data/b.png")
         try scratch.write("data/sub/notes.txt", text: "a folder, not an image\n")
         try scratch.write(
-            "data/list.tsv", text: "a.png\tone\nmissing.png\ttwo\nb.png three\nb.png\tthree\nsub/\tfour\n")
+            "data/list.tsv", text: "a.png\tone\nmissing.png\ttwo\nb.png three\nb.png\tthree\nsub/\tfour\n./\tfive\n")
         let dataset = try scratch.open("tsv:\(scratch.path("data/list.tsv"))")
         XCTAssertEqual(
             dataset.reportLines,
             [
                 "list.tsv line 3: no tab between the image path and the caption",
+                "list.tsv line 6: the image path \"./\" names no file",
                 "missing.png: does not exist (looked for \(scratch.path("data"))/missing.png)",
                 "sub: is a folder, not an image file",
             ])
         XCTAssertEqual(dataset.count, 2)
-        XCTAssertEqual(dataset.report.skipped, 3)
-        XCTAssertEqual(dataset.report.entries, 5)
+        XCTAssertEqual(dataset.report.skipped, 4)
+        XCTAssertEqual(dataset.report.entries, 6)
     }
 
     func testAFileThatIsNotUTF8OrMissingStopsLoadingNamingIt() throws {

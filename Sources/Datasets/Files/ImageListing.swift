@@ -93,6 +93,12 @@ enum ImageListing {
                 continue
             }
             let path = normalised(first)
+            // `.`, `./` or `//` name the folder itself, not a file in it.
+            guard !path.isEmpty, path != "/" else {
+                report.entries += 1
+                report.skip("\(file) line \(number)", "the image path \"\(first)\" names no file")
+                continue
+            }
             if let why = problem(path) {
                 report.entries += 1
                 report.skip("\(file) line \(number)", why)
