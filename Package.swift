@@ -77,6 +77,8 @@ let package = Package(
         .testTarget(
             name: "ImageIOTests", dependencies: ["ImageIO", "NanoTensor", "TestSupport"], exclude: ["png_fixtures.py", "jpeg_fixtures.py"]),
         .testTarget(name: "ShapesDataTests", dependencies: ["Datasets", "ImageIO"]),
+        // The file readers against bad input: every problem's report line or error, and the input cache.
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "TestSupport"]),
         .testTarget(
             name: "NanoVLMTests",
             dependencies: [

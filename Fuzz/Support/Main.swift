@@ -4,7 +4,7 @@ import Foundation
 
 let fuzzTargets: [String: ([UInt8]) -> Void] = [
     "png": fuzzPNG, "jpeg": fuzzJPEG, "multipart": fuzzMultipart, "query": fuzzQuery, "json": fuzzJSON,
-    "safetensors": fuzzSafeTensors, "http": fuzzHTTP,
+    "safetensors": fuzzSafeTensors, "http": fuzzHTTP, "datasets": fuzzDatasets,
 ]
 
 let selectedTarget: ([UInt8]) -> Void = {

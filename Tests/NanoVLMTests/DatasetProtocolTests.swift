@@ -73,11 +73,49 @@ final class DatasetProtocolTests: XCTestCase {
         XCTAssertTrue((0...1).contains(index.galleryRecallAt1()))
     }
 
+    /// Captions of more words than the shapes set's three (a file dataset's free text) train
+    /// with both text encoders: the trainer's text workspace fits the longest one.
+    func testCaptionsLongerThanThreeWordsTrain() {
+        for encoder in [TextEncoderKind.mean, .attention] {
+            let dataset = LongCaptionShapes()
+            var model = tinyConfiguration(seed: 5)
+            model.textEncoder = encoder
+            var training = TrainingConfiguration()
+            training.epochs = 1
+            training.batchSize = 8
+            training.threads = 2
+            let (checkpoint, saveError) = TrainingRun.run(
+                model: model, training: training, dataset: dataset, saveTo: nil)
+            XCTAssertNil(saveError)
+            XCTAssertEqual(checkpoint.summary?.history.count, 1, "\(encoder)")
+            XCTAssertTrue(checkpoint.summary?.finalLoss.isFinite ?? false, "\(encoder)")
+        }
+    }
+
     func testTheShapesSetIsTheRegisteredDefault() throws {
         XCTAssertEqual(DatasetRegistry.names, ["shapes"])
         XCTAssertEqual(try DatasetRegistry.dataset(named: "shapes").count, 243)
         XCTAssertThrowsError(try DatasetRegistry.dataset(named: "coco")) { error in
             XCTAssertEqual("\(error)", "unknown dataset \"coco\"; known datasets: shapes")
         }
+    }
+}
+
+/// The 27 red shapes with one nine-word caption each (the three words, reversed, then again).
+final class LongCaptionShapes: Dataset, @unchecked Sendable {
+    let red = RedShapes()
+    var name: String { "long-captions" }
+    var count: Int { red.count }
+    func captionTokens(of id: Int) -> [Int] {
+        let words = red.captionTokens(of: id)
+        return words + words.reversed() + words
+    }
+    func caption(of id: Int) -> String { captionTokens(of: id).map { vocabulary.tokens[$0] }.joined(separator: " ") }
+    var vocabulary: Vocabulary { red.vocabulary }
+    func parse(query: String) throws -> ParsedQuery { try red.parse(query: query) }
+    func split(seed: UInt64) -> Split { red.split(seed: seed) }
+    func galleryImage(_ id: Int) -> RGBImage { red.galleryImage(id) }
+    func augmentedImage(of id: Int, using rng: inout SeededRandom) -> RGBImage {
+        red.augmentedImage(of: id, using: &rng)
     }
 }

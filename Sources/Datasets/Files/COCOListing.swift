@@ -9,7 +9,16 @@ enum COCOListing {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw DatasetError("\(file) cannot be read (does it exist?)")
         }
-        let bytes = [UInt8](data)
+        let folder = imagesDirectory.isEmpty ? (file as NSString).deletingLastPathComponent : imagesDirectory
+        let base = folder.isEmpty ? "" : (folder.hasSuffix("/") ? folder : folder + "/")
+        return try parse([UInt8](data), file: file, base: base, report: &report)
+    }
+
+    /// The images and captions of a COCO captions document; `file` names it in errors and
+    /// the report, relative `file_name`s are under `base` (empty, or ending in a slash).
+    static func parse(_ bytes: [UInt8], file: String, base: String, report: inout LoadReport) throws
+        -> [ListedImage]
+    {
         let document: JSONValue
         do {
             document = try JSONValue.parse(bytes)
@@ -25,8 +34,6 @@ enum COCOListing {
         guard case .array(let annotations)? = root["annotations"] else {
             throw fail("annotations", root["annotations"] == nil ? "is missing" : "must be an array")
         }
-        let folder = imagesDirectory.isEmpty ? (file as NSString).deletingLastPathComponent : imagesDirectory
-        let base = folder.isEmpty ? "" : (folder.hasSuffix("/") ? folder : folder + "/")
         let fileName = (file as NSString).lastPathComponent
 
         var byID: [Int: ListedImage] = [:]
@@ -57,11 +64,17 @@ enum COCOListing {
         }
         for (index, value) in annotations.enumerated() {
             let place = "annotations[\(index)]"
-            guard case .object(let annotation) = value,
-                case .number(let number)? = annotation["image_id"], let id = number.integer
-            else {
+            guard case .object(let annotation) = value else {
                 report.entries += 1
-                report.skip(fileName, "\(place) has no integer image_id")
+                report.skip(fileName, "\(place) must be an object (got \(value.kindDescription))")
+                continue
+            }
+            guard case .number(let number)? = annotation["image_id"], let id = number.integer else {
+                report.entries += 1
+                report.skip(
+                    fileName,
+                    "\(place).image_id must be an integer (got \(annotation["image_id"]?.kindDescription ?? "nothing"))"
+                )
                 continue
             }
             guard case .string(let raw)? = annotation["caption"] else {

@@ -71,7 +71,7 @@ public final class FileDataset: Dataset, @unchecked Sendable {
         let digest = SHA256.hex(identity)
         self.digest = digest
         let crop = configuration.crop
-        cacheIdentity += Array("side \(side) crop \(crop) v1".utf8)
+        cacheIdentity += Array("side \(side) crop \(crop) v2".utf8)
         let key = String(SHA256.hex(cacheIdentity).prefix(32))
         let total = listed.count
         let inputs = try InputCache.open(
@@ -185,8 +185,17 @@ public final class FileDataset: Dataset, @unchecked Sendable {
 /// Reading an image file for the model or for display.
 enum SourceImage {
     static func read(_ path: String) throws -> [UInt8] {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let why = errno
+            throw DatasetError(
+                why == ENOENT || why == ENOTDIR
+                    ? "does not exist (looked for \(path))" : "cannot be read: \(String(cString: strerror(why)))")
+        }
+        guard info.st_mode & S_IFMT != S_IFDIR else { throw DatasetError("is a folder, not an image file") }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DatasetError("cannot be read (missing, a folder, or not readable)")
+            throw DatasetError(
+                "cannot be read: \(access(path, R_OK) == 0 ? "read error" : String(cString: strerror(errno)))")
         }
         return [UInt8](data)
     }

@@ -27,20 +27,17 @@ enum FolderListing {
         var tableCaptions: [String: [String]] = [:]
         let tablePath = root + "captions.tsv"
         if FileManager.default.fileExists(atPath: tablePath) {
-            switch ImageListing.readText(tablePath) {
-            case .failure(let why):
+            do {
+                let bytes = try ImageListing.readBytes(tablePath).get()
+                tableCaptions = try captionTable(bytes, images: Set(names), report: &report)
+            } catch let why as DatasetError {
                 throw DatasetError("\(tablePath) \(why.message)")
-            case .success(let text):
-                let known = Set(names)
-                for row in ImageListing.tabSeparated(text, file: "captions.tsv", report: &report) {
-                    guard known.contains(row.path) else {
-                        report.entries += 1
-                        report.skip("captions.tsv line \(row.line)", "no image \(row.path) in the folder")
-                        continue
-                    }
-                    tableCaptions[row.path, default: []].append(row.caption)
-                }
             }
+        }
+        // Case-insensitive matches of caption files, for images whose exact NAME.txt is absent.
+        var textFilesByLowercase: [String: String] = [:]
+        for name in textFiles.sorted() where textFilesByLowercase[name.lowercased()] == nil {
+            textFilesByLowercase[name.lowercased()] = name
         }
 
         var images: [ListedImage] = []
@@ -51,25 +48,44 @@ enum FolderListing {
                 ImageListing.add(caption, to: &captions, report: &report)
             }
             let stem = (name as NSString).deletingPathExtension + ".txt"
-            let textName = textFiles.contains(stem) ? stem : textFiles.first { $0.lowercased() == stem.lowercased() }
+            let textName = textFiles.contains(stem) ? stem : textFilesByLowercase[stem.lowercased()]
             if let textName {
-                switch ImageListing.readText(root + textName) {
+                switch ImageListing.readBytes(root + textName).flatMap(captionFile) {
                 case .failure(let why):
                     report.note(textName, "\(why.message); its captions are not used")
-                case .success(let text):
-                    for caption in ImageListing.captionLines(text) {
-                        ImageListing.add(caption, to: &captions, report: &report)
-                    }
+                case .success(let lines):
+                    for caption in lines { ImageListing.add(caption, to: &captions, report: &report) }
                 }
             }
             guard !captions.isEmpty else {
-                report.skip(
-                    name,
-                    "no caption (no \((stem as NSString).lastPathComponent) beside it and no line in captions.tsv)")
+                let text = (textName ?? stem) as NSString
+                let beside =
+                    textName == nil
+                    ? "no \(text.lastPathComponent) beside it" : "\(text.lastPathComponent) has no usable caption line"
+                report.skip(name, "no caption (\(beside) and no line in captions.tsv)")
                 continue
             }
             images.append(ListedImage(path: root + name, name: name, captions: captions))
         }
         return images
+    }
+
+    /// `captions.tsv`'s captions by image name; lines naming an image that is not in `images`
+    /// are skipped and reported. Throws when the bytes are not UTF-8 text.
+    static func captionTable(_ bytes: [UInt8], images: Set<String>, report: inout LoadReport) throws -> [String:
+        [String]]
+    {
+        let text = try ImageListing.text(bytes).get()
+        var captions: [String: [String]] = [:]
+        let rows = ImageListing.tabSeparated(text, file: "captions.tsv", report: &report) { path in
+            images.contains(path) ? nil : "no image \(path) in the folder"
+        }
+        for row in rows { captions[row.path, default: []].append(row.caption) }
+        return captions
+    }
+
+    /// The captions of a `NAME.txt` file, one a line, or why it has none.
+    static func captionFile(_ bytes: [UInt8]) -> Result<[String], DatasetError> {
+        ImageListing.text(bytes).map(ImageListing.captionLines)
     }
 }

@@ -18,13 +18,22 @@ enum ImageListing {
         imageExtensions.contains((path as NSString).pathExtension.lowercased())
     }
 
-    /// The text of a caption file, or a sentence saying why it has none.
-    static func readText(_ path: String) -> Result<String, DatasetError> {
+    /// The bytes of a file that lists or captions images, or a sentence saying why there are none.
+    static func readBytes(_ path: String) -> Result<[UInt8], DatasetError> {
         guard let data = FileManager.default.contents(atPath: path) else {
             return .failure(DatasetError("cannot be read"))
         }
-        var bytes = [UInt8](data)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        return .success([UInt8](data))
+    }
+
+    /// The text of a caption file, or a sentence saying why it has none.
+    static func readText(_ path: String) -> Result<String, DatasetError> {
+        readBytes(path).flatMap(text)
+    }
+
+    /// Caption-file bytes as text: UTF-8, a leading byte-order mark dropped.
+    static func text(_ bytes: [UInt8]) -> Result<String, DatasetError> {
+        let bytes = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
         guard let text = String(validating: bytes, as: UTF8.self) else {
             let offset = firstInvalidUTF8(bytes)
             return .failure(DatasetError("is not UTF-8 text (invalid byte at offset \(offset))"))
@@ -54,9 +63,11 @@ enum ImageListing {
 
     /// `path<TAB>caption` lines (further columns ignored); a first line whose first field is
     /// `path`, `filepath` or `file_name` is a header. Returns (line number, path, caption).
-    static func tabSeparated(_ text: String, file: String, report: inout LoadReport) -> [(
-        line: Int, path: String, caption: String
-    )] {
+    /// `problem` may refuse a row's path with a sentence: the line is skipped and reported,
+    /// in line order with the other problems.
+    static func tabSeparated(
+        _ text: String, file: String, report: inout LoadReport, problem: (String) -> String? = { _ in nil }
+    ) -> [(line: Int, path: String, caption: String)] {
         var rows: [(Int, String, String)] = []
         var number = 0
         for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
@@ -81,14 +92,28 @@ enum ImageListing {
                 report.note("\(file) line \(number)", "the caption is empty; line ignored")
                 continue
             }
-            rows.append((number, normalised(first), caption))
+            let path = normalised(first)
+            // `.`, `./` or `//` name the folder itself, not a file in it.
+            guard !path.isEmpty, path != "/" else {
+                report.entries += 1
+                report.skip("\(file) line \(number)", "the image path \"\(first)\" names no file")
+                continue
+            }
+            if let why = problem(path) {
+                report.entries += 1
+                report.skip("\(file) line \(number)", why)
+                continue
+            }
+            rows.append((number, path, caption))
         }
         return rows
     }
 
-    /// A relative path without `./` and repeated slashes, so `./a//b.png` and `a/b.png` match.
+    /// A path without `./` and repeated slashes, so `./a//b.png` and `a/b.png` match; an
+    /// absolute path stays absolute.
     static func normalised(_ path: String) -> String {
-        path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }.joined(separator: "/")
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
     }
 
     /// Adds `caption` to `captions` unless an identical one is there.

@@ -10,6 +10,11 @@ import ImageIO
 /// listing's digest with sizes and modification times, the side and the crop) and mapped
 /// into memory, so a large dataset's inputs are paged in by the kernel, never copied whole
 /// into the heap; with no cache folder they are kept in memory.
+///
+/// Beside the inputs, `KEY.index.json` records their count, side, checksum and the decoding
+/// failures. A cache whose index is missing or unreadable, whose size is not the count's, or
+/// whose bytes do not sum to the checksum (a damaged disk, a file copied in from elsewhere)
+/// is decoded again and replaced, never used.
 final class InputCache: @unchecked Sendable {
     let side: Int
     let count: Int
@@ -61,6 +66,7 @@ final class InputCache: @unchecked Sendable {
             return cached
         }
         var failures: [Int: String] = [:]
+        var checksum = InputChecksum(bytesPerImage: n)
         let chunk = 256
         var pending: FileHandle?
         var temporary = ""
@@ -102,17 +108,24 @@ final class InputCache: @unchecked Sendable {
                 }
             }
             for (i, why) in results.messages.enumerated() { if let why { failures[chunkStart + i] = why } }
-            if let pending { pending.write(Data(bytes: buffer, count: m * n)) }
+            if let pending {
+                checksum.add(images: UnsafeRawPointer(buffer), count: m)
+                pending.write(Data(bytes: buffer, count: m * n))
+            }
             start += m
             progress(start)
         }
         if let pending {
             try? pending.close()
             let final = "\(folder)/\(key).inputs"
-            let failurePath = "\(folder)/\(key).failures.json"
-            let encoded = (try? JSONEncoder().encode(failures.map { [String($0.key), $0.value] })) ?? Data("[]".utf8)
-            if (try? encoded.write(to: URL(fileURLWithPath: failurePath), options: .atomic)) != nil,
-                rename(temporary, final) == 0,
+            let index = CacheIndex(
+                count: paths.count, side: side, checksum: String(checksum.value, radix: 16),
+                failures: failures.sorted { $0.key < $1.key }.map {
+                    CacheIndex.Failure(index: $0.key, message: $0.value)
+                })
+            // The inputs first, then their index: an index never describes a file not yet complete.
+            if rename(temporary, final) == 0, let encoded = try? JSONEncoder().encode(index),
+                (try? encoded.write(to: URL(fileURLWithPath: "\(folder)/\(key).index.json"), options: .atomic)) != nil,
                 let cached = try? mapFile(folder: folder, key: key, count: paths.count, side: side)
             {
                 return cached
@@ -129,11 +142,9 @@ final class InputCache: @unchecked Sendable {
     private static func mapFile(folder: String, key: String, count: Int, side: Int) throws -> InputCache {
         let path = "\(folder)/\(key).inputs"
         let size = count * side * side * 3
-        guard let data = FileManager.default.contents(atPath: "\(folder)/\(key).failures.json"),
-            let pairs = try? JSONDecoder().decode([[String]].self, from: data)
+        guard let data = FileManager.default.contents(atPath: "\(folder)/\(key).index.json"),
+            let index = try? JSONDecoder().decode(CacheIndex.self, from: data), index.count == count, index.side == side
         else { throw DatasetError("no cache") }
-        var failures: [Int: String] = [:]
-        for pair in pairs where pair.count == 2 { if let i = Int(pair[0]) { failures[i] = pair[1] } }
         let fd = Glibc.open(path, O_RDONLY)
         guard fd >= 0 else { throw DatasetError("no cache") }
         defer { close(fd) }
@@ -143,8 +154,65 @@ final class InputCache: @unchecked Sendable {
         guard let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), pointer != MAP_FAILED else {
             throw DatasetError("cannot map \(path)")
         }
+        var checksum = InputChecksum(bytesPerImage: side * side * 3)
+        checksum.add(images: UnsafeRawPointer(pointer), count: count)
+        guard String(checksum.value, radix: 16) == index.checksum else {
+            munmap(pointer, size)
+            throw DatasetError("cache does not match its checksum")
+        }
+        var failures: [Int: String] = [:]
+        for failure in index.failures { failures[failure.index] = failure.message }
         return InputCache(
             side: side, count: count, base: UnsafeRawPointer(pointer), mapped: size, heap: nil, failures: failures)
+    }
+}
+
+/// What `KEY.index.json` says of `KEY.inputs`.
+private struct CacheIndex: Codable {
+    struct Failure: Codable {
+        let index: Int
+        let message: String
+    }
+    let count: Int
+    let side: Int
+    /// `InputChecksum` of the inputs, hexadecimal.
+    let checksum: String
+    let failures: [Failure]
+}
+
+/// A 64-bit checksum of the cached inputs, image by image, so that it is the same however
+/// the images were written in chunks. Not cryptographic: it finds damaged or foreign bytes,
+/// which is all a cache of the user's own files needs, at memory speed.
+struct InputChecksum {
+    let bytesPerImage: Int
+    private(set) var value: UInt64
+
+    init(bytesPerImage: Int) {
+        self.bytesPerImage = bytesPerImage
+        value = Self.mix(UInt64(bytesPerImage))
+    }
+
+    /// A bijective scramble of 64 bits (multiply, xor-shift), so that every input bit
+    /// reaches every output bit within a few words.
+    @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &* 0x9E37_79B9_7F4A_7C15
+        z ^= z >> 31
+        z = z &* 0xBF58_476D_1CE4_E5B9
+        z ^= z >> 29
+        return z
+    }
+
+    /// Adds `count` images of `bytesPerImage` bytes starting at `base`.
+    mutating func add(images base: UnsafeRawPointer, count: Int) {
+        let n = bytesPerImage, words = n / 8
+        for image in 0..<count {
+            let start = base + image * n
+            var h = value
+            for w in 0..<words { h = Self.mix(h ^ start.loadUnaligned(fromByteOffset: w * 8, as: UInt64.self)) }
+            var tail: UInt64 = 0
+            for b in (words * 8)..<n { tail = tail << 8 | UInt64(start.load(fromByteOffset: b, as: UInt8.self)) }
+            value = Self.mix(h ^ tail ^ UInt64(n - words * 8))
+        }
     }
 }
 

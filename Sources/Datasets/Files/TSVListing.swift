@@ -4,17 +4,26 @@ import Foundation
 /// per image allowed; images in the order they first appear.
 enum TSVListing {
     static func read(_ file: String, report: inout LoadReport) throws -> [ListedImage] {
-        let text: String
-        switch ImageListing.readText(file) {
-        case .failure(let why): throw DatasetError("\(file) \(why.message)")
-        case .success(let t): text = t
-        }
         let folder = (file as NSString).deletingLastPathComponent
-        let base = folder.isEmpty ? "" : folder + "/"
-        let fileName = (file as NSString).lastPathComponent
+        do {
+            let bytes = try ImageListing.readBytes(file).get()
+            return try parse(
+                bytes, file: (file as NSString).lastPathComponent, folder: folder.isEmpty ? "" : folder + "/",
+                report: &report)
+        } catch let why as DatasetError {
+            throw DatasetError("\(file) \(why.message)")
+        }
+    }
+
+    /// The images and captions a tsv: file's bytes list; `file` names it in the report,
+    /// relative paths are under `folder` (empty, or ending in a slash).
+    static func parse(_ bytes: [UInt8], file: String, folder: String, report: inout LoadReport) throws
+        -> [ListedImage]
+    {
+        let text = try ImageListing.text(bytes).get()
         var order: [String] = []
         var captions: [String: [String]] = [:]
-        for row in ImageListing.tabSeparated(text, file: fileName, report: &report) {
+        for row in ImageListing.tabSeparated(text, file: file, report: &report) {
             if captions[row.path] == nil {
                 order.append(row.path)
                 captions[row.path] = []
@@ -23,7 +32,7 @@ enum TSVListing {
         }
         report.entries += order.count
         return order.map { name in
-            let path = name.hasPrefix("/") ? name : base + name
+            let path = name.hasPrefix("/") ? name : folder + name
             return ListedImage(path: path, name: name, captions: captions[name] ?? [])
         }
     }
