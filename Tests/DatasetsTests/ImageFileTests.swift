@@ -24,7 +24,7 @@ final class ImageFileTests: XCTestCase {
         XCTAssertEqual(
             dataset.reportLines,
             [
-                "cut.png: the PNG ends early: all 100 bytes were read before the image was complete; the file was cut short"
+                "cut.png: the PNG is truncated: all 100 bytes were read before the image was complete; the file was cut short"
             ])
         XCTAssertEqual(dataset.count, 2)
         XCTAssertEqual(dataset.report.skipped, 1)
@@ -52,9 +52,9 @@ final class ImageFileTests: XCTestCase {
         let (_, text) = try open("notes.png", Array("just some notes\n".utf8))
         XCTAssertEqual(
             text.reportLines,
-            ["notes.png: the data is not a PNG (it does not start with the PNG signature); send a PNG image"])
+            ["notes.png: the data is not a PNG or JPEG image (it starts with the bytes 6A 75 73 74); send a PNG or JPEG image"])
         let (_, empty) = try open("empty.png", [])
-        XCTAssertEqual(empty.reportLines, ["empty.png: no image data was given (0 bytes); expected a PNG file"])
+        XCTAssertEqual(empty.reportLines, ["empty.png: no image data was given (0 bytes); expected a PNG or JPEG file"])
     }
 
     func testAFolderNamedLikeAnImageIsSkippedAsAFolder() throws {
@@ -74,7 +74,7 @@ final class ImageFileTests: XCTestCase {
         bytes += StoredPNG.chunk("IDAT", [0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x01])
         bytes += StoredPNG.chunk("IEND", [])
         let (_, dataset) = try open("bomb.png", bytes)
-        XCTAssertEqual(dataset.reportLines, ["bomb.png: the PNG is 100000×100000; the largest accepted is 4096×4096"])
+        XCTAssertEqual(dataset.reportLines, ["bomb.png: the PNG is 100000×100000 pixels; at most 8192×8192 is accepted"])
     }
 
     func testAOnePixelImageFillsTheInput() throws {

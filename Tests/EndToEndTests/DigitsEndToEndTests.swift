@@ -90,8 +90,16 @@ final class DigitsEndToEndTests: XCTestCase {
             XCTAssertEqual(result["caption"] as? String, "a handwritten seven")
         }
 
-        let gallery = try XCTUnwrap(
-            try JSONSerialization.jsonObject(with: Data(client.get("/v1/images").body)) as? [[String: Any]])
+        // A dataset read from files pages its gallery: two pages of at most 1,000.
+        var gallery: [[String: Any]] = []
+        for offset in [0, 1000] {
+            let page = try XCTUnwrap(
+                try JSONSerialization.jsonObject(with: Data(client.get("/v1/images?limit=1000&offset=\(offset)").body))
+                    as? [String: Any])
+            XCTAssertEqual(page["total"] as? Int, 1797)
+            gallery += try XCTUnwrap(page["items"] as? [[String: Any]])
+        }
+        XCTAssertEqual(gallery.count, 1797)
         let validation = gallery.filter { $0["split"] as? String == "validation" }
         XCTAssertEqual(validation.count, 359)
         let names = digits.captions.map { $0[0] }
