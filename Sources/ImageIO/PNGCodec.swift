@@ -96,20 +96,20 @@ struct DecodedPixels: RowSource {
         case (8, 3):
             for i in 0..<(count * 3) { out[i] = byteTable[Int(row[i])] }
         case (8, _):
-            for x in 0..<count {
-                let alpha = byteTable[Int(row[4 * x + 3])]
-                out[3 * x] = byteTable[Int(row[4 * x])] * alpha
-                out[3 * x + 1] = byteTable[Int(row[4 * x + 1])] * alpha
-                out[3 * x + 2] = byteTable[Int(row[4 * x + 2])] * alpha
+            for p in 0..<count {
+                let alpha = byteTable[Int(row[4 * p + 3])]
+                out[3 * p] = byteTable[Int(row[4 * p])] * alpha
+                out[3 * p + 1] = byteTable[Int(row[4 * p + 1])] * alpha
+                out[3 * p + 2] = byteTable[Int(row[4 * p + 2])] * alpha
             }
         case (_, 3):
             for i in 0..<(count * 3) { out[i] = Self.sample16(row, i) }
         default:
-            for x in 0..<count {
-                let alpha = Self.sample16(row, 4 * x + 3)
-                out[3 * x] = Self.sample16(row, 4 * x) * alpha
-                out[3 * x + 1] = Self.sample16(row, 4 * x + 1) * alpha
-                out[3 * x + 2] = Self.sample16(row, 4 * x + 2) * alpha
+            for p in 0..<count {
+                let alpha = Self.sample16(row, 4 * p + 3)
+                out[3 * p] = Self.sample16(row, 4 * p) * alpha
+                out[3 * p + 1] = Self.sample16(row, 4 * p + 1) * alpha
+                out[3 * p + 2] = Self.sample16(row, 4 * p + 2) * alpha
             }
         }
     }

@@ -293,6 +293,8 @@ final class OpenAPIDocumentTests: XCTestCase {
             ("BatchImageSearchRequest", #"{"queries": ["red", "blue square"], "k": 5}"#, true),
             ("BatchImageSearchRequest", #"{"queries": [\#(Array(repeating: "\"red\"", count: 65).joined(separator: ","))]}"#, false),
             ("CaptionSearchResponse", #"{"query": {"type": "image/png", "bytes": 95}, "k": 1, "results": [\#(result)]}"#, true),
+            ("CaptionSearchResponse", #"{"query": {"type": "image/jpeg", "bytes": 95}, "k": 1, "results": [\#(result)]}"#, true),
+            ("CaptionSearchResponse", #"{"query": {"type": "image/gif", "bytes": 95}, "k": 1, "results": [\#(result)]}"#, false),
             (
                 "CaptionSearchResponse",
                 #"{"query": {"type": "image/png", "bytes": 95, "candidates": ["red", "pink"]}, "k": 1, "results": [{"rank": 1, "id": 1, "caption": "pink", "score": 0.5, "probability": 0.7}]}"#,

@@ -239,16 +239,18 @@ final class JPEGDecodingTests: XCTestCase {
     // MARK: Damage
 
     func testTruncatedCorruptEmptyAndMislabelled() throws {
-        XCTAssertThrowsError(try ImageDecoding.decodeForModel(try bytes("truncated.jpg"), side: 32)) { error in
+        // Read first: an XCTSkip thrown inside XCTAssertThrowsError would count as the error.
+        let truncated = try bytes("truncated.jpg"), corrupt = try bytes("corrupt.jpg"), empty = try bytes("empty.jpg")
+        XCTAssertThrowsError(try ImageDecoding.decodeForModel(truncated, side: 32)) { error in
             XCTAssertEqual(kind(error), .truncated, "\(error)")
             XCTAssertTrue("\(error)".hasPrefix("the JPEG is truncated: "), "\(error)")
             XCTAssertTrue("\(error)".contains("cut short"), "\(error)")
         }
-        XCTAssertThrowsError(try ImageDecoding.decodeForModel(try bytes("corrupt.jpg"), side: 32)) { error in
+        XCTAssertThrowsError(try ImageDecoding.decodeForModel(corrupt, side: 32)) { error in
             XCTAssertEqual(kind(error), .corrupt, "\(error)")
             XCTAssertTrue("\(error)".hasPrefix("the JPEG is damaged and cannot be decoded: "), "\(error)")
         }
-        XCTAssertThrowsError(try ImageDecoding.decodeForModel(try bytes("empty.jpg"), side: 32)) { error in
+        XCTAssertThrowsError(try ImageDecoding.decodeForModel(empty, side: 32)) { error in
             XCTAssertEqual(kind(error), .empty)
             XCTAssertTrue("\(error)".contains("0 bytes"), "\(error)")
         }

@@ -231,7 +231,7 @@
     drop.addEventListener(type, function (e) { e.preventDefault(); drop.classList.remove('over'); });
   });
   drop.addEventListener('drop', function (e) { takeFile(e.dataTransfer && e.dataTransfer.files[0]); });
-  // A PNG dropped anywhere else on the page is searched too, rather than opened by the browser.
+  // An image dropped anywhere else on the page is searched too, rather than opened by the browser.
   window.addEventListener('dragover', function (e) { e.preventDefault(); });
   window.addEventListener('drop', function (e) {
     e.preventDefault();
