@@ -102,7 +102,7 @@ final class InputCacheTests: XCTestCase {
         let second = try scratch.open(source)
         XCTAssertEqual(
             first.reportLines,
-            ["c.png: the data is not a PNG (it does not start with the PNG signature); send a PNG image"])
+            ["c.png: the data is not a PNG or JPEG image (it starts with the bytes 6E 6F 74 20); send a PNG or JPEG image"])
         XCTAssertEqual(second.reportLines, first.reportLines)
         XCTAssertEqual(second.count, 2)
     }
