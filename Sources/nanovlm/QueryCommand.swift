@@ -6,7 +6,7 @@ import NanoVLM
 
 struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Rank images for a caption, or captions for a PNG, on the terminal (no server).")
+        abstract: "Rank images for a caption, or captions for a PNG or JPEG, on the terminal (no server).")
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var output: OutputOptions
@@ -14,7 +14,7 @@ struct Query: ParsableCommand {
     @Argument(help: "A caption or partial caption, e.g. \"pink circle top\".")
     var text: String?
 
-    @Option(help: "A PNG file: rank the dataset's captions for it.")
+    @Option(help: "A PNG or JPEG file: rank the dataset's captions for it.")
     var image: String?
 
     @Option(name: .short, help: "How many results (1 to the number of candidates, 243 for the shapes set).")

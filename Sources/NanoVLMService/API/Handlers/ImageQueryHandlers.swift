@@ -1,5 +1,6 @@
 import Datasets
 import HTTPServer
+import ImageIO
 import NanoVLM
 
 /// Image → text: `/v1/search/captions`, `/v1/classify`, `/v1/embed/image`.
@@ -9,7 +10,7 @@ extension ServiceAPI {
 
     func searchCaptions(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
         let model = try state.requireModel()
-        let upload = try ImageUpload(request)
+        let upload = try ImageUpload(request, crop: model.uploadCrop)
         let k = try QueryInputs.k(
             request.queryValue("k") ?? upload.fields["k"]?.first, maxK: QueryInputs.maxK(model.index.captions.count))
         let candidates = request.queryValues("candidates") + (upload.fields["candidates"] ?? [])
@@ -54,7 +55,7 @@ extension ServiceAPI {
                 message: "The served dataset \(model.dataset.name) has no attributes to classify; "
                     + "POST the image to /v1/search/captions to rank its captions instead.")
         }
-        let upload = try ImageUpload(request)
+        let upload = try ImageUpload(request, crop: model.uploadCrop)
         var body: [String: AttributeResponse] = [:]
         for attribute in model.index.classify(image: upload.image) {
             var probabilities: [String: Float] = [:]
@@ -67,7 +68,7 @@ extension ServiceAPI {
 
     func embedImage(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
         let model = try state.requireModel()
-        let upload = try ImageUpload(request)
+        let upload = try ImageUpload(request, crop: model.uploadCrop)
         return try JSON.response(
             EmbeddingResponse(dim: model.index.dim, embedding: model.index.embed(image: upload.image)))
     }
@@ -95,5 +96,13 @@ extension ServiceAPI {
         case (.some, .some):
             throw APIError.badRequest("conflicting_fields", "Send either \"text\" or \"texts\", not both.")
         }
+    }
+}
+
+extension LoadedModel {
+    /// A dataset read from files was trained on centre-cropped (or squashed) inputs, as its
+    /// settings say; uploads are made the same way. Generated sets' uploads are squashed.
+    var uploadCrop: ImageCrop {
+        dataset.digest != nil && dataset.configuration.crop == "centre" ? .centre : .none
     }
 }

@@ -19,7 +19,9 @@ struct ImageUpload {
     /// The largest width and height of an upload.
     static let maxDimension = 4096
 
-    init(_ request: HTTPRequest) throws {
+    /// `crop`: how the served dataset made its model inputs (uploads of a generated set are
+    /// squashed, so the model sees all of what the caller sent).
+    init(_ request: HTTPRequest, crop: ImageCrop = .none) throws {
         guard let type = request.contentType else {
             throw APIError.unsupportedMediaType(
                 "The request has no Content-Type; send a PNG or JPEG as image/png or image/jpeg, or as a multipart/form-data file field named image."
@@ -58,8 +60,7 @@ struct ImageUpload {
                 "Content-Type \(type) is not accepted here; send image/png, image/jpeg or multipart/form-data.")
         }
         do {
-            // Squashed, not cropped: the model sees all of what the caller sent.
-            image = try ImageDecoding.decodeForModel(bytes, side: 32, crop: .none, maxDimension: Self.maxDimension)
+            image = try ImageDecoding.decodeForModel(bytes, side: 32, crop: crop, maxDimension: Self.maxDimension)
         } catch let error as ImageError {
             throw APIError.image(error)
         }
