@@ -48,6 +48,26 @@ final class ImageFileTests: XCTestCase {
         XCTAssertEqual(data.reportLines, ["data.png: the PNG is damaged and cannot be decoded: IDAT: incorrect data check"])
     }
 
+    /// JPEG files list beside PNGs; a cut one is skipped with the reason.
+    func testJPEGFilesDecodeAndACutOneIsSkipped() throws {
+        let grey = RGBImage(width: 16, height: 16, pixels: [Float](repeating: 0.5, count: 16 * 16 * 3))
+        let jpeg = try JPEGCodec.encode(grey, quality: 95)
+        let (scratch, dataset) = try open("whole.jpg", jpeg)
+        XCTAssertEqual(dataset.reportLines, [])
+        let id = try XCTUnwrap(dataset.ids.first { dataset.fileName(of: $0) == "whole.jpg" })
+        for value in dataset.galleryImage(id).pixels { XCTAssertEqual(value, 0.5, accuracy: 2 / 255) }
+        try scratch.write("set/cut.jpeg", Array(jpeg.prefix(jpeg.count / 2)))
+        try scratch.write("set/cut.txt", text: "half a picture\n")
+        let again = try scratch.open("folder:\(scratch.path("set"))")
+        XCTAssertEqual(again.count, 3)
+        XCTAssertEqual(
+            again.reportLines,
+            [
+                "cut.jpeg: the JPEG is truncated: all \(jpeg.count / 2) bytes were read before the image was complete "
+                    + "(Invalid JPEG file structure: missing SOS marker); the file was cut short"
+            ])
+    }
+
     func testFilesThatAreNotImagesAreSkippedWithTheReason() throws {
         let (_, text) = try open("notes.png", Array("just some notes\n".utf8))
         XCTAssertEqual(
@@ -119,7 +139,6 @@ final class ImageFileTests: XCTestCase {
     /// The largest accepted image, 8192×8192: the left half white, the right half black,
     /// averaged down to 32×32 (and never held whole as floats).
     func testAnImageOf8192PixelsASideDecodes() throws {
-        try skipUntilTheDecoderLands()
         let side = 8192
         let row = [UInt8](repeating: 255, count: side / 2) + [UInt8](repeating: 0, count: side / 2)
         let png = StoredPNG.make(width: side, height: side, colourType: .grey) { _ in row }
@@ -129,15 +148,5 @@ final class ImageFileTests: XCTestCase {
         let input = dataset.galleryImage(id)
         XCTAssertEqual(input.pixels[0], 1)
         XCTAssertEqual(input.pixels[31 * 3], 0)
-    }
-}
-
-/// JPEG files and PNGs over 4096 pixels a side decode once `ImageDecoding` replaces the
-/// PNG-only stand-in (Sources/ImageIO/ImageDecodingStandIn.swift); until then, skip.
-func skipUntilTheDecoderLands(file: StaticString = #filePath) throws {
-    let standIn = URL(fileURLWithPath: "\(file)").deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Sources/ImageIO/ImageDecodingStandIn.swift")
-    if FileManager.default.fileExists(atPath: standIn.path) {
-        throw XCTSkip("JPEG decoding has not landed: ImageIO still has the PNG-only stand-in")
     }
 }
