@@ -239,16 +239,7 @@ final class LayerGradientTests: XCTestCase {
     func testInfoNCEBackward() {
         let (b, d) = (5, 4)
         // Start from normalised rows, as in the model.
-        func normalised(_ v: [Float]) -> [Float] {
-            var out = v
-            for r in 0..<b {
-                var s: Float = 0
-                for i in 0..<d { s += v[r * d + i] * v[r * d + i] }
-                for i in 0..<d { out[r * d + i] = v[r * d + i] / s.squareRoot() }
-            }
-            return out
-        }
-        let image = normalised(randomValues(b * d, seed: 50)), text = normalised(randomValues(b * d, seed: 51))
+        let image = unitRows(randomValues(b * d, seed: 50), dim: d), text = unitRows(randomValues(b * d, seed: 51), dim: d)
         let scale: Float = 3
         func run(_ i: [Float], _ t: [Float], _ s: Float) -> Double {
             let sim = FloatBuffer(count: b * b), pr = FloatBuffer(count: b * b), pc = FloatBuffer(count: b * b)
@@ -296,16 +287,7 @@ final class LayerGradientTests: XCTestCase {
         let classes = [0, 1, 0, 1, 1]
         var positives = [Float](repeating: 0, count: b * b)
         for i in 0..<b { for j in 0..<b where classes[i] == classes[j] { positives[i * b + j] = 1 } }
-        func normalised(_ v: [Float]) -> [Float] {
-            var out = v
-            for r in 0..<b {
-                var s: Float = 0
-                for i in 0..<d { s += v[r * d + i] * v[r * d + i] }
-                for i in 0..<d { out[r * d + i] = v[r * d + i] / s.squareRoot() }
-            }
-            return out
-        }
-        let image = normalised(randomValues(b * d, seed: 52)), text = normalised(randomValues(b * d, seed: 53))
+        let image = unitRows(randomValues(b * d, seed: 52), dim: d), text = unitRows(randomValues(b * d, seed: 53), dim: d)
         let scale: Float = 2.5
         func run(_ i: [Float], _ t: [Float], _ s: Float) -> Double {
             let sim = FloatBuffer(count: b * b), pr = FloatBuffer(count: b * b), pc = FloatBuffer(count: b * b)
@@ -403,4 +385,15 @@ final class LayerGradientTests: XCTestCase {
         XCTAssertEqual(m.array.map(\.bitPattern), rm.map(\.bitPattern))
         XCTAssertEqual(v.array.map(\.bitPattern), rv.map(\.bitPattern))
     }
+}
+
+/// Rows of `dim` scaled to unit length, as the model's embeddings are.
+private func unitRows(_ v: [Float], dim d: Int) -> [Float] {
+    var out = v
+    for r in 0..<(v.count / d) {
+        var s: Float = 0
+        for i in 0..<d { s += v[r * d + i] * v[r * d + i] }
+        for i in 0..<d { out[r * d + i] = v[r * d + i] / s.squareRoot() }
+    }
+    return out
 }
