@@ -6,7 +6,7 @@ import XCTest
 
 /// `config/nanovlm.json` must hold every setting with its built-in default (docs/CONFIGURATION.md), so
 /// it can't drift from the code. Regenerate with `NANOVLM_REGENERATE_CONFIG=1 swift test
-/// --filter ConfigurationFileTests`.
+/// --filter ConfigurationFileTests`, which rewrites deploy/kubernetes/configmap.yaml's copy too.
 final class ConfigurationFileTests: XCTestCase {
     static let path = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -18,9 +18,23 @@ final class ConfigurationFileTests: XCTestCase {
         return try encoder.encode(AppConfiguration()) + Data("\n".utf8)
     }
 
+    /// deploy/kubernetes/configmap.yaml carries the same file indented under `nanovlm.json: |`;
+    /// scripts/check-deploy fails when the two differ.
+    static func rewriteConfigMap(with defaults: Data) throws {
+        let url = path.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("deploy/kubernetes/configmap.yaml")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let marker = "  nanovlm.json: |\n"
+        let head = try XCTUnwrap(text.range(of: marker), "no `nanovlm.json: |` in \(url.path)")
+        let body = String(decoding: defaults, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .dropLast().map { $0.isEmpty ? "\n" : "    \($0)\n" }.joined()
+        try (String(text[..<head.upperBound]) + body).write(to: url, atomically: true, encoding: .utf8)
+    }
+
     func testCheckedInFileHoldsEveryDefault() throws {
         if ProcessInfo.processInfo.environment["NANOVLM_REGENERATE_CONFIG"] == "1" {
             try Self.defaultsText().write(to: Self.path)
+            try Self.rewriteConfigMap(with: Self.defaultsText())
         }
         let data = try XCTUnwrap(FileManager.default.contents(atPath: Self.path.path), "missing \(Self.path.path)")
         // Same values with the same JSON types, and nothing missing or extra.
