@@ -1,6 +1,7 @@
 /// A dataset's distinct captions (by token sequence) and which items carry each: what
 /// image → text search ranks and what the metrics count as a hit (docs/MODEL.md). For a
-/// set whose items each have one caption of their own, caption `i` is item `i`'s.
+/// set whose items each have one caption of their own, caption `i` is item `i`'s. For a set
+/// with a truth function (the scenes set) a caption belongs to every item it is true of.
 public struct CaptionTable: Sendable {
     /// Distinct token sequences, in order of first appearance by item id.
     public let tokens: [[Int]]
@@ -8,7 +9,8 @@ public struct CaptionTable: Sendable {
     public let texts: [String]
     /// The items carrying each caption, ascending.
     public let items: [[Int]]
-    /// The captions of each item, in the order of `allCaptionTokens(of:)` (duplicates once).
+    /// The captions of each item, in the order of `allCaptionTokens(of:)` (duplicates once);
+    /// with a truth function, every caption true of it, ascending.
     public let ofItem: [[Int]]
     private let indexByTokens: [[Int]: Int]
 
@@ -38,6 +40,11 @@ public struct CaptionTable: Sendable {
                 }
             }
             ofItem.append(mine)
+        }
+        if let truth = dataset.captionTruth {
+            items = tokens.map { sequence in dataset.ids.filter { truth(sequence, $0) } }
+            ofItem = Array(repeating: [], count: dataset.count)
+            for (c, holders) in items.enumerated() { for id in holders { ofItem[id].append(c) } }
         }
         self.tokens = tokens
         self.texts = texts

@@ -4,8 +4,10 @@ import Foundation
 /// (docs/CONFIGURATION.md, `data`). Saved in the weights' metadata with the dataset's digest,
 /// so that `eval`, `query` and `serve` reopen the same dataset the same way.
 public struct DataConfiguration: Codable, Equatable, Sendable {
-    /// `shapes`, `folder:DIR`, `coco:FILE.json` or `tsv:FILE`.
+    /// `shapes`, `scenes`, `folder:DIR`, `coco:FILE.json` or `tsv:FILE`.
     public var source = "shapes"
+    /// Seed of a generated set's own draws: the scenes set's held-out pairs and gallery.
+    public var seed: UInt64 = 0
     /// The share of images (not captions) held out for validation.
     public var validationFraction = 0.2
     /// Words seen fewer times than this in the training captions become `[UNK]`.
@@ -20,13 +22,15 @@ public struct DataConfiguration: Codable, Equatable, Sendable {
     public var imagesDir = ""
     /// Where decoded model inputs are kept between runs; empty keeps them in memory only.
     public var cacheDir = "artifacts/cache"
+    /// The scenes set's sizes.
+    public var scenes = ScenesSettings()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case source, validationFraction = "validation_fraction", minWordCount = "min_word_count"
         case maxWords = "max_words", crop, maxSkippedFraction = "max_skipped_fraction", imagesDir = "images_dir"
-        case cacheDir = "cache_dir"
+        case cacheDir = "cache_dir", seed, scenes
     }
 
     public init(from decoder: Decoder) throws {
@@ -40,6 +44,8 @@ public struct DataConfiguration: Codable, Equatable, Sendable {
         maxSkippedFraction = try c.decodeIfPresent(Double.self, forKey: .maxSkippedFraction) ?? d.maxSkippedFraction
         imagesDir = try c.decodeIfPresent(String.self, forKey: .imagesDir) ?? d.imagesDir
         cacheDir = try c.decodeIfPresent(String.self, forKey: .cacheDir) ?? d.cacheDir
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        scenes = try c.decodeIfPresent(ScenesSettings.self, forKey: .scenes) ?? d.scenes
     }
 
     public func validate() throws {
@@ -66,6 +72,34 @@ public struct DataConfiguration: Codable, Equatable, Sendable {
         guard (0...1).contains(maxSkippedFraction) else {
             throw fail("max_skipped_fraction", "must be in [0, 1] (got \(maxSkippedFraction))")
         }
+        guard (10...ScenesSettings.maxGallerySize).contains(scenes.gallerySize) else {
+            throw fail(
+                "scenes.gallery_size", "must be in 10…\(ScenesSettings.maxGallerySize) (got \(scenes.gallerySize))")
+        }
+        guard (1...1_000_000).contains(scenes.trainingScenes) else {
+            throw fail("scenes.training_scenes", "must be in 1…1000000 (got \(scenes.trainingScenes))")
+        }
+    }
+}
+
+/// `data.scenes`: how many scenes the gallery holds and how many fresh ones an epoch draws.
+public struct ScenesSettings: Codable, Equatable, Sendable {
+    /// Gallery scenes: four fifths of training pairs, one fifth of held-out pairs.
+    public var gallerySize = 2000
+    /// Fresh training scenes per epoch.
+    public var trainingScenes = 3200
+    /// A fifth of the gallery must fit in the held-out pairs' 70 · 72 distinct scenes.
+    public static let maxGallerySize = 25_000
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case gallerySize = "gallery_size", trainingScenes = "training_scenes" }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ScenesSettings()
+        gallerySize = try c.decodeIfPresent(Int.self, forKey: .gallerySize) ?? d.gallerySize
+        trainingScenes = try c.decodeIfPresent(Int.self, forKey: .trainingScenes) ?? d.trainingScenes
     }
 }
 
@@ -84,7 +118,7 @@ public enum DatasetSource: Equatable, Sendable, CustomStringConvertible {
     case tsv(String)
 
     public init(_ text: String) throws {
-        let kinds = "shapes, folder:DIR, coco:FILE.json or tsv:FILE"
+        let kinds = "\(DatasetRegistry.names.joined(separator: ", ")), folder:DIR, coco:FILE.json or tsv:FILE"
         if let colon = text.firstIndex(of: ":") {
             let kind = String(text[..<colon]), path = String(text[text.index(after: colon)...])
             guard !path.isEmpty else { throw DatasetError("\"\(text)\" names no path; use \(kinds)") }

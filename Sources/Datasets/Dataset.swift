@@ -1,4 +1,5 @@
 import ImageIO
+import JSON
 import NanoTensor
 
 /// A set of image–caption items that nanovlm trains on, evaluates and serves. The trainer,
@@ -44,20 +45,44 @@ public protocol Dataset: Sendable {
     /// Image sets for the robustness metrics, each with one image per id; empty when the
     /// dataset has none.
     var robustnessSets: [RobustnessSet] { get }
+    /// The names of `robustnessSets`, in order, without drawing them.
+    var robustnessSetNames: [String] { get }
     /// Attributes that `/v1/classify` predicts from single-word embeddings; empty when the
     /// dataset has none.
     var attributes: [Attribute] { get }
     /// What `/v1/images` lists for an item beside its id, caption and split, e.g. the
     /// shapes set's colour, shape and position.
-    func fields(of id: Int) -> [(name: String, value: String)]
+    func fields(of id: Int) -> [(name: String, value: JSONValue)]
+    /// What search results carry for an item beside its id and caption; none by default.
+    func resultFields(of id: Int) -> [(name: String, value: JSONValue)]
+
+    // Training and evaluation (TrainingBatch.swift has the defaults).
+
+    /// Judges whether a caption is true of an item, for sets that can (the scenes set); nil:
+    /// a caption is a hit for the items that carry it.
+    var captionTruth: CaptionTruth? { get }
+    /// The ids an epoch goes through, shuffled by the trainer (default: the training split).
+    func trainingOrder(_ split: Split) -> [Int]
+    /// The most extra negatives a batch carries per image when asked for hard negatives.
+    var hardNegativesPerExample: Int { get }
+    /// One training batch for `ids`, a slice of the shuffled `trainingOrder`, with at most
+    /// `hardNegatives` extra negatives per image.
+    func trainingBatch(
+        _ ids: [Int], split: Split, augmentation: TrainingAugmentation, hardNegatives: Int, table: CaptionTable,
+        using rng: inout SeededRandom
+    ) -> TrainingBatch
+    /// The binding test's cases on the validation items; none for sets without one.
+    func bindingCases(_ split: Split) -> [BindingCase]
 }
 
 extension Dataset {
     public func captions(of id: Int) -> [String] { [caption(of: id)] }
     public func allCaptionTokens(of id: Int) -> [[Int]] { [captionTokens(of: id)] }
     public var robustnessSets: [RobustnessSet] { [] }
+    public var robustnessSetNames: [String] { robustnessSets.map(\.name) }
     public var attributes: [Attribute] { [] }
-    public func fields(of id: Int) -> [(name: String, value: String)] { [] }
+    public func fields(of id: Int) -> [(name: String, value: JSONValue)] { [] }
+    public func resultFields(of id: Int) -> [(name: String, value: JSONValue)] { [] }
     public func displayImage(of id: Int, maxSide: Int) throws -> RGBImage { galleryImage(id) }
     public var maxWords: Int { 15 }
     public var configuration: DataConfiguration {

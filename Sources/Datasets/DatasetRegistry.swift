@@ -1,8 +1,9 @@
 /// The datasets nanovlm knows. A set generated in code registers here with one line; sets
 /// read from files are opened by their `data.source` (`folder:`, `coco:`, `tsv:`).
 public enum DatasetRegistry {
-    static let all: [(name: String, make: @Sendable () -> any Dataset)] = [
-        ("shapes", { ShapesDataset() })
+    static let all: [(name: String, make: @Sendable (DataConfiguration) -> any Dataset)] = [
+        ("shapes", { _ in ShapesDataset() }),
+        ("scenes", { ScenesDataset($0) }),
     ]
 
     /// The dataset used when neither the configuration nor the weights name one: the first.
@@ -12,14 +13,16 @@ public enum DatasetRegistry {
     public static var names: [String] { all.map(\.name) }
 
     /// The generated set called `name`, or an error that lists the known ones.
-    public static func dataset(named name: String) throws -> any Dataset {
+    public static func dataset(named name: String, configuration: DataConfiguration = DataConfiguration()) throws
+        -> any Dataset
+    {
         guard let entry = all.first(where: { $0.name == name }) else {
             throw DatasetError("unknown dataset \"\(name)\"; known datasets: \(names.joined(separator: ", "))")
         }
-        return entry.make()
+        return entry.make(configuration)
     }
 
-    public static var defaultDataset: any Dataset { all[0].make() }
+    public static var defaultDataset: any Dataset { all[0].make(DataConfiguration()) }
 
     /// The dataset `configuration.source` names, opened with its settings; `seed` is the
     /// training seed (a file dataset's vocabulary comes from its training split).
@@ -28,7 +31,7 @@ public enum DatasetRegistry {
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> any Dataset {
         switch try DatasetSource(configuration.source) {
-        case .generated(let name): return try dataset(named: name)
+        case .generated(let name): return try dataset(named: name, configuration: configuration)
         case .folder, .coco, .tsv:
             return try FileDataset(configuration, seed: seed, threads: threads, progress: progress)
         }

@@ -74,20 +74,25 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
             try merge(file, into: &tree, path: "")
         }
         // Long names: NANOVLM_SERVER_PORT, NANOVLM_TRAINING_EPOCHS, …; then the short aliases.
+        var explicit = Set<String>()
         for leaf in leaves(of: tree, path: "") {
             let name = "NANOVLM_" + leaf.uppercased().replacingOccurrences(of: ".", with: "_")
             if let text = environment[name] {
                 try set(leaf, text: text, in: &tree, source: "environment variable \(name)")
+                explicit.insert(leaf)
             }
         }
         for (name, leaf) in environmentAliases.sorted(by: { $0.key < $1.key }) {
             if let text = environment[name] {
                 try set(leaf, text: text, in: &tree, source: "environment variable \(name)")
+                explicit.insert(leaf)
             }
         }
         for (leaf, text) in overrides.sorted(by: { $0.key < $1.key }) {
             try set(leaf, text: text, in: &tree, source: "command-line flag for \(leaf)")
+            explicit.insert(leaf)
         }
+        try applyDatasetDefaults(to: &tree, explicit: explicit)
         let config = try JSONDecoder().decode(AppConfiguration.self, from: Data(tree.serialized))
         try config.validate()
         return config
@@ -138,6 +143,27 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
     }
 
     // MARK: The settings tree
+
+    /// A dataset's own defaults (`DatasetDefaults`) replace the general ones: a setting
+    /// takes the dataset's value unless an environment variable or flag set it, or the file
+    /// gave it a value other than the general default.
+    static func applyDatasetDefaults(to tree: inout JSONValue, explicit: Set<String>) throws {
+        guard case .object(let root) = tree, case .object(let data)? = root["data"],
+            case .string(let source)? = data["source"], let defaults = DatasetDefaults.settings[source]
+        else { return }
+        let general = try defaultTree()
+        for (leaf, text) in defaults.sorted(by: { $0.key < $1.key }) where !explicit.contains(leaf) {
+            guard value(at: leaf, in: tree) == value(at: leaf, in: general) else { continue }
+            try set(leaf, text: text, in: &tree, source: "the \(source) dataset's defaults")
+        }
+    }
+
+    static func value(at path: String, in tree: JSONValue) -> JSONValue? {
+        path.split(separator: ".").reduce(Optional(tree)) { node, key in
+            guard case .object(let o)? = node else { return nil }
+            return o[String(key)]
+        }
+    }
 
     static func defaultTree() throws -> JSONValue {
         try JSONValue.parse([UInt8](try JSONCoding.encoder().encode(AppConfiguration())))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import ImageIO
+import JSON
 
 struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,7 +34,13 @@ struct DatasetCommand: ParsableCommand {
                 let png = try PNGCodec.encode(dataset.galleryImage(id))
                 try Data(png).write(to: directory.appendingPathComponent("\(id).png"))
                 let part = split.isValidation(id) ? "validation" : "train"
-                let fields = dataset.fields(of: id).map { $0.value.replacingOccurrences(of: "\t", with: " ") }
+                // Text fields as they are; structured ones (a scene's objects) as compact JSON.
+                let fields = dataset.fields(of: id).map { field -> String in
+                    guard case .string(let text) = field.value else {
+                        return String(decoding: field.value.serialized, as: UTF8.self)
+                    }
+                    return text.replacingOccurrences(of: "\t", with: " ")
+                }
                 for caption in dataset.captions(of: id) {
                     let clean = caption.replacingOccurrences(of: "\t", with: " ")
                         .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")

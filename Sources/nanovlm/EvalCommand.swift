@@ -253,9 +253,18 @@ func metricsTable(_ report: EvaluationReport, dataset: any Dataset, validationCo
     lines.append(row("validation, among \(dataset.count)", report.validation.amongAll))
     if let robustness = report.robustness {
         lines.append(row("robustness, among \(dataset.count)", robustness.amongAll))
-        for set in dataset.robustnessSets {
-            if let m = robustness.byPerturbation[set.name] { lines.append(row("  \(set.name)", m)) }
+        for name in dataset.robustnessSetNames {
+            if let m = robustness.byPerturbation[name] { lines.append(row("  \(name)", m)) }
         }
+    }
+    if let binding = report.binding {
+        let kinds = ["colour", "shape", "argument"].compactMap { kind in
+            binding.byKind[kind].map { "\(kind) \(percent($0))" }
+        }
+        lines.append("")
+        lines.append(
+            "binding test".rightPadded(to: 28) + percent(binding.overall) + " of \(binding.cases) cases:  "
+                + kinds.joined(separator: "  "))
     }
     return lines.joined(separator: "\n")
 }

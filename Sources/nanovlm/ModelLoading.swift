@@ -75,6 +75,7 @@ func progressLine(_ r: EpochReport, of epochs: Int) -> String {
     if let i2t = r.valR1ImageToText, let t2i = r.valR1TextToImage {
         line += "  val R@1 image→text \(percent(i2t))  text→image \(percent(t2i))"
     }
+    if let binding = r.binding { line += "  binding \(percent(binding))" }
     line += "  lr \(String(format: "%.1e", r.learningRate))  \(String(format: "%.0f", r.imagesPerSecond)) img/s"
     line += "  \(String(format: "%.1f", r.elapsed))s, \(String(format: "%.0f", r.secondsLeft))s left"
     return line

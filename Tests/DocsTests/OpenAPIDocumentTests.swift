@@ -200,8 +200,8 @@ final class OpenAPIDocumentTests: XCTestCase {
         for name in [
             "Error", "Status", "ImageSearchRequest", "BatchImageSearchRequest", "Explanation", "ImageResult",
             "ImageSearchResponse", "BatchImageSearchResponse", "CaptionResult", "CaptionSearchResponse",
-            "Classification", "ColourPrediction", "ShapePrediction", "PositionPrediction", "GalleryImage",
-            "FileGalleryImage", "GalleryPage", "EmbedTextRequest", "EmbedTextsRequest", "Embedding", "Embeddings",
+            "ShapeClassification", "SceneClassification", "SceneObject", "SceneGalleryImage", "Binding",
+            "ColourPrediction", "ShapePrediction", "PositionPrediction", "GalleryImage", "FileGalleryImage", "GalleryPage", "EmbedTextRequest", "EmbedTextsRequest", "Embedding", "Embeddings",
             "RankMetrics", "DirectionMetrics", "Evaluation", "Weights", "DatasetInfo",
         ] {
             let schema = resolve("#/components/schemas/\(name)", in: document) as? [String: Any]
@@ -303,6 +303,24 @@ final class OpenAPIDocumentTests: XCTestCase {
             ("CaptionSearchResponse", #"{"query": "upload", "k": 1, "results": [\#(result)]}"#, false),
             ("Classification", classification, true),
             ("Classification", #"{"colour": \#(prediction("teal", ["teal", "red"])), "shape": {}, "position": {}}"#, false),
+            (
+                "Classification",
+                #"{"objects": [{"cell": "top-left", "colour": "red", "shape": "circle"}, {"cell": "right", "colour": "blue", "shape": "square"}], "relation": "left of", "caption": "red circle left of blue square", "probability": 0.9, "candidates": [{"caption": "red circle left of blue square", "probability": 0.9}]}"#,
+                true
+            ),
+            (
+                "Classification",
+                #"{"objects": [{"cell": "top-left", "colour": "red", "shape": "circle"}], "relation": "beside", "caption": "x", "probability": 0.9, "candidates": []}"#,
+                false
+            ),
+            (
+                "SceneGalleryImage",
+                #"{"id": 1600, "caption": "red circle above blue square", "objects": [{"cell": "top", "colour": "red", "shape": "circle"}, {"cell": "centre", "colour": "blue", "shape": "square"}], "split": "validation"}"#,
+                true
+            ),
+            ("SceneGalleryImage", #"{"id": 1, "caption": "x", "objects": [{"cell": "top", "colour": "red", "shape": "circle"}], "split": "train"}"#, false),
+            ("Binding", #"{"overall": 0.99, "cases": 1057, "by_kind": {"colour": 1, "shape": 0.98, "argument": 0.99}}"#, true),
+            ("Binding", #"{"overall": 0.99, "cases": 1057, "by_kind": {"order": 1}}"#, false),
             ("GalleryImage", #"{"id": 109, "caption": "pink circle top", "colour": "pink", "shape": "circle", "position": "top", "split": "train"}"#, true),
             ("GalleryImage", #"{"id": 109, "caption": "pink circle top", "colour": "pink", "shape": "circle", "position": "center", "split": "train"}"#, false),
             ("FileGalleryImage", #"{"id": 7, "caption": "a cat", "captions": ["a cat", "a grey cat"], "file": "cats/7.jpg", "split": "train"}"#, true),

@@ -350,6 +350,64 @@ final class LayerGradientTests: XCTestCase {
         }
     }
 
+    func testInfoNCEWithExtraNegativesBackward() {
+        // 4 pairs and 3 extra negative texts; negative 5 is also true of image 2.
+        let (b, t, d) = (4, 7, 4)
+        var positives = [Float](repeating: 0, count: b * t)
+        for i in 0..<b { positives[i * t + i] = 1 }
+        positives[2 * t + 5] = 1
+        let image = unitRows(randomValues(b * d, seed: 54), dim: d), text = unitRows(randomValues(t * d, seed: 55), dim: d)
+        let scale: Float = 3
+        func run(_ i: [Float], _ x: [Float], _ s: Float) -> Double {
+            let sim = FloatBuffer(count: b * t), pr = FloatBuffer(count: b * t), pc = FloatBuffer(count: b * t)
+            return Double(
+                InfoNCE.forward(
+                    similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
+                    image: i, text: x, scale: s, batch: b, dim: d, texts: t, positives: positives))
+        }
+        // Reference from the definition, in double precision: rows over all 7 texts against
+        // the row's positives, columns over the 4 images for the first 4 texts only.
+        var logits = [[Double]](repeating: [Double](repeating: 0, count: t), count: b)
+        for i in 0..<b {
+            for j in 0..<t {
+                var dot: Double = 0
+                for k in 0..<d { dot += Double(image[i * d + k]) * Double(text[j * d + k]) }
+                logits[i][j] = Double(scale) * dot
+            }
+        }
+        var reference: Double = 0
+        for i in 0..<b {
+            let rowLog = log(logits[i].map(exp).reduce(0, +))
+            let mates = (0..<t).filter { positives[i * t + $0] > 0 }
+            for j in mates { reference -= (logits[i][j] - rowLog) / Double(mates.count) }
+        }
+        for j in 0..<b {
+            let column = (0..<b).map { logits[$0][j] }
+            reference -= column[j] - log(column.map(exp).reduce(0, +))
+        }
+        reference /= Double(2 * b)
+        XCTAssertEqual(run(image, text, scale), reference, accuracy: 1e-5)
+
+        let sim = FloatBuffer(count: b * t), pr = FloatBuffer(count: b * t), pc = FloatBuffer(count: b * t)
+        _ = InfoNCE.forward(
+            similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
+            image: image, text: text, scale: scale, batch: b, dim: d, texts: t, positives: positives)
+        let di = FloatBuffer(count: b * d), dt = FloatBuffer(count: t * d), dl = FloatBuffer(count: b * t)
+        let dScale = InfoNCE.backward(
+            dImage: di.pointer, dText: dt.pointer, dLogits: dl.pointer, similarities: sim.pointer,
+            rowProbabilities: pr.pointer, columnProbabilities: pc.pointer, image: image, text: text,
+            scale: scale, batch: b, dim: d, texts: t, positives: positives)
+        checkGradient("hard-negative image", parameters: image, analytic: di.array, epsilon: 1e-3) {
+            run($0, text, scale)
+        }
+        checkGradient("hard-negative text", parameters: text, analytic: dt.array, epsilon: 1e-3) {
+            run(image, $0, scale)
+        }
+        checkGradient("hard-negative scale", parameters: [scale], analytic: [dScale], epsilon: 1e-3) {
+            run(image, text, $0[0])
+        }
+    }
+
     func testAdamMatchesHandComputedSteps() {
         // Two steps of Adam on one parameter, against the update rule written out.
         var adam = Adam(learningRate: 0.1)

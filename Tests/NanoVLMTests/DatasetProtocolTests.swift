@@ -93,10 +93,12 @@ final class DatasetProtocolTests: XCTestCase {
     }
 
     func testTheShapesSetIsTheRegisteredDefault() throws {
-        XCTAssertEqual(DatasetRegistry.names, ["shapes"])
+        XCTAssertEqual(DatasetRegistry.names, ["shapes", "scenes"])
+        XCTAssertEqual(DatasetRegistry.defaultName, "shapes")
         XCTAssertEqual(try DatasetRegistry.dataset(named: "shapes").count, 243)
+        XCTAssertEqual(try DatasetRegistry.dataset(named: "scenes").count, 2000)
         XCTAssertThrowsError(try DatasetRegistry.dataset(named: "coco")) { error in
-            XCTAssertEqual("\(error)", "unknown dataset \"coco\"; known datasets: shapes")
+            XCTAssertEqual("\(error)", "unknown dataset \"coco\"; known datasets: shapes, scenes")
         }
     }
 }

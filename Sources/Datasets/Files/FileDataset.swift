@@ -1,6 +1,7 @@
 import Digest
 import Foundation
 import ImageIO
+import JSON
 import NanoTensor
 
 #if canImport(Glibc)
@@ -156,7 +157,7 @@ public final class FileDataset: Dataset, @unchecked Sendable {
         try SourceImage.decodeForDisplay(path: items[id].path, maxSide: maxSide)
     }
 
-    public func fields(of id: Int) -> [(name: String, value: String)] { [("file", items[id].name)] }
+    public func fields(of id: Int) -> [(name: String, value: JSONValue)] { [("file", .string(items[id].name))] }
 
     /// The cached input moved by up to 1/16 of its side each way (black fills the edge) and
     /// its brightness scaled by 0.85…1.15: photos and drawings alike keep their captions'

@@ -108,7 +108,7 @@ public enum Renderer {
             }
         }
         let image = RGBImage(width: canvas, height: canvas, pixels: pixels)
-        return areaResize(image, width: imageSide, height: imageSide)
+        return canvas == imageSide ? image : areaResize(image, width: imageSide, height: imageSide)
     }
 
     /// All 243 canonical renders (the gallery), by id; computed once, on first use.

@@ -1,4 +1,5 @@
 import ImageIO
+import JSON
 import NanoTensor
 
 /// The synthetic shapes set as a `Dataset`: 243 pairs of one filled shape on black, named
@@ -32,8 +33,11 @@ public struct ShapesDataset: Dataset {
         ]
     }
 
-    public func fields(of id: Int) -> [(name: String, value: String)] {
+    public func fields(of id: Int) -> [(name: String, value: JSONValue)] {
         let pair = Shapes.pairs[id]
-        return [("colour", pair.colour.name), ("shape", pair.shape.name), ("position", pair.position.name)]
+        return [
+            ("colour", .string(pair.colour.name)), ("shape", .string(pair.shape.name)),
+            ("position", .string(pair.position.name)),
+        ]
     }
 }

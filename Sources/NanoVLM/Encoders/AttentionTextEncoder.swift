@@ -74,7 +74,7 @@ struct AttentionTextEncoder: TextEncoder {
         Initialisation.forEach(under: Self.prefix, in: layout, parameters) { entry, base in
             switch entry.name {
             case "\(Self.prefix).token_embedding.weight": Initialisation.normal(entry, base, std: 1, using: &rng)
-            case "\(Self.prefix).position_embedding.weight": Initialisation.embedding(entry, base, using: &rng)
+            case "\(Self.prefix).position_embedding.weight": Initialisation.normal(entry, base, std: 1, using: &rng)
             default: Initialisation.standard(entry, base, using: &rng)
             }
         }

@@ -83,7 +83,32 @@ public enum Evaluator {
                     imageToText: .mean(measured.map(\.imageToText)), textToImage: .mean(measured.map(\.textToImage))),
                 byPerturbation: Dictionary(uniqueKeysWithValues: zip(sets.map(\.name), measured)))
         }
+        let cases = dataset.bindingCases(split)
         return EvaluationReport(
-            validation: .init(amongValidation: amongValidation, amongAll: amongAll), robustness: robustness)
+            validation: .init(amongValidation: amongValidation, amongAll: amongAll), robustness: robustness,
+            binding: cases.isEmpty ? nil : binding(model, dataset: dataset, cases: cases, imageEmbeddings: images))
+    }
+
+    /// The binding test: a case passes when its image scores the true caption more than
+    /// `BindingReport.margin` above the rearranged one.
+    public static func binding(
+        _ model: DualEncoder, dataset: any Dataset, cases: [BindingCase], imageEmbeddings: [Float]? = nil
+    ) -> BindingReport {
+        let d = model.dim
+        let images = imageEmbeddings ?? Self.imageEmbeddings(model, dataset)
+        let texts = model.embed(tokenSequences: cases.flatMap { [$0.truth, $0.negative] })
+        var passed: [String: (Int, Int)] = [:]
+        for (c, item) in cases.enumerated() {
+            var margin: Float = 0
+            for k in 0..<d {
+                margin += images[item.item * d + k] * (texts[2 * c * d + k] - texts[(2 * c + 1) * d + k])
+            }
+            let (hits, total) = passed[item.kind] ?? (0, 0)
+            passed[item.kind] = (hits + (margin > BindingReport.margin ? 1 : 0), total + 1)
+        }
+        let hits = passed.values.map(\.0).reduce(0, +)
+        return BindingReport(
+            overall: Double(hits) / Double(max(cases.count, 1)), cases: cases.count,
+            byKind: passed.mapValues { Double($0.0) / Double(max($0.1, 1)) })
     }
 }

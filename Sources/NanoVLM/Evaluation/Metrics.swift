@@ -76,4 +76,23 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     public var validation: Validation
     /// nil for a dataset without robustness sets.
     public var robustness: Robustness?
+    /// nil for a dataset without a binding test.
+    public var binding: BindingReport?
+
+    public init(validation: Validation, robustness: Robustness?, binding: BindingReport? = nil) {
+        self.validation = validation
+        self.robustness = robustness
+        self.binding = binding
+    }
+}
+
+/// The binding test (docs/MODEL.md): the share of cases whose true caption scores more
+/// than `margin` above its rearrangement, overall and by kind (colour, shape, argument).
+public struct BindingReport: Codable, Equatable, Sendable {
+    /// Equal scores fail: a text encoder blind to word order ties every case.
+    public static let margin: Float = 1e-4
+    public var overall: Double
+    public var cases: Int
+    public var byKind: [String: Double]
+    enum CodingKeys: String, CodingKey { case overall, cases, byKind = "by_kind" }
 }

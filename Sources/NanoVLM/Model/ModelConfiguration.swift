@@ -159,12 +159,21 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// and the evaluation embeddings use as many threads. The shards' gradients are added in a
     /// fixed order, so a run is reproducible for a given count (not across counts).
     public var threads: Int = 2
+    /// Extra negatives per caption (NegCLIP): up to this many of its rearrangements that are
+    /// false of its image, for datasets that make them (the scenes set: 0…3); 0 is off.
+    public var hardNegatives: Int = 0
+    /// Epochs over which the learning rate ramps up linearly, step by step, from near 0 to
+    /// the schedule's rate; 0: none.
+    public var warmupEpochs: Double = 0
+    /// Evaluate on the validation split every this many epochs (and always after the last).
+    public var evaluateEvery: Int = 1
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case epochs, batchSize = "batch_size", learningRate = "learning_rate", schedule
         case minLearningRate = "min_learning_rate", augment, canonicalFraction = "canonical_fraction", seed, threads
+        case hardNegatives = "hard_negatives", warmupEpochs = "warmup_epochs", evaluateEvery = "evaluate_every"
     }
 
     public init(from decoder: Decoder) throws {
@@ -179,6 +188,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         canonicalFraction = try c.decodeIfPresent(Double.self, forKey: .canonicalFraction) ?? d.canonicalFraction
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
+        hardNegatives = try c.decodeIfPresent(Int.self, forKey: .hardNegatives) ?? d.hardNegatives
+        warmupEpochs = try c.decodeIfPresent(Double.self, forKey: .warmupEpochs) ?? d.warmupEpochs
+        evaluateEvery = try c.decodeIfPresent(Int.self, forKey: .evaluateEvery) ?? d.evaluateEvery
     }
 
     public func validate() throws {
@@ -200,6 +212,23 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             throw fail("canonical_fraction", "must be in [0, 1] (got \(canonicalFraction))")
         }
         guard (1...64).contains(threads) else { throw fail("threads", "must be in 1…64 (got \(threads))") }
+        guard (0...16).contains(hardNegatives) else {
+            throw fail("hard_negatives", "must be in 0…16 (got \(hardNegatives))")
+        }
+        guard evaluateEvery >= 1 else { throw fail("evaluate_every", "must be at least 1 (got \(evaluateEvery))") }
+        // A warm-up longer than the run is allowed: the rate then never reaches its peak.
+        guard warmupEpochs >= 0 && warmupEpochs <= 100_000 else {
+            throw fail("warmup_epochs", "must be in [0, 100000] (got \(warmupEpochs))")
+        }
+    }
+
+    /// The rate for step `step` (0-based, counted over the whole run) of a 1-based epoch of
+    /// `stepsPerEpoch` steps: the epoch's rate, scaled by the warm-up while it lasts.
+    public func learningRate(epoch: Int, step: Int, stepsPerEpoch: Int) -> Double {
+        let rate = learningRate(epoch: epoch)
+        let warmupSteps = warmupEpochs * Double(stepsPerEpoch)
+        guard warmupSteps > 0, Double(step) < warmupSteps else { return rate }
+        return rate * Double(step + 1) / (warmupSteps + 1)
     }
 
     /// The learning rate for a 1-based epoch.

@@ -1,3 +1,4 @@
+import Datasets
 import Dispatch
 import ImageIO
 import NanoNN
@@ -7,11 +8,11 @@ import NanoTensor
 /// batch of matched pairs. Owns every buffer it needs, allocated once for the largest
 /// batch; the training loop allocates nothing per step.
 ///
-/// The image encoder — nearly all the work — runs data-parallel: the batch is cut into
-/// `parallelism` shards, each encoded and back-propagated on its own thread with
-/// single-threaded BLAS (small matrices parallelise better across the batch than inside
-/// sgemm), and the loss sees all embeddings at once. Shard gradients are summed in a fixed
-/// order, so a run is deterministic for a given `parallelism`.
+/// Both encoders run data-parallel: the images and the texts (captions, then any extra
+/// negatives) are each cut into `parallelism` shards, shard s of both encoded and
+/// back-propagated on thread s with single-threaded BLAS (small matrices parallelise better
+/// across the batch than inside sgemm), and the loss sees all embeddings at once. Shard
+/// gradients are summed in a fixed order, so a run is deterministic for a given `parallelism`.
 final class ContrastiveStep {
     let model: DualEncoder
     let batch: Int
@@ -21,47 +22,72 @@ final class ContrastiveStep {
     let shards: [ImageRunner]
     /// Gradients of shards 1…; shard 0 accumulates straight into `gradients`.
     let shardGradients: [FloatBuffer]
-    let texts: TextRunner
+    /// One text workspace per shard.
+    let texts: [TextRunner]
     let imageEmbeddings: FloatBuffer  // (B, D), all shards' outputs
+    let textEmbeddings: FloatBuffer  // (B + negatives, D), all shards' outputs
     let similarities: FloatBuffer, rowProbabilities: FloatBuffer, columnProbabilities: FloatBuffer
     let dLogits: FloatBuffer, dImage: FloatBuffer, dText: FloatBuffer
-    /// (B, B) 1 where text j is a caption of image i, when some batch item has another's
-    /// caption; nil for one-to-one batches (targets the identity).
+    /// The most extra negative captions a batch may carry.
+    let negativeCapacity: Int
+    /// Extra negative captions of the current batch (rows B… of the text batch).
+    private var negativeCount = 0
+    /// (B, B + negatives) 1 where text j is true of image i, when some batch item has
+    /// another's caption or there are negatives; nil for one-to-one batches (the identity).
     private var positives: [Float]?
 
-    init(model: DualEncoder, batch: Int, maxLength: Int = 4, parallelism: Int = 1) {
+    init(model: DualEncoder, batch: Int, negatives: Int = 0, maxLength: Int = 4, parallelism: Int = 1) {
         self.model = model
         self.batch = batch
+        negativeCapacity = negatives
         self.parallelism = max(1, min(parallelism, batch))
         gradients = FloatBuffer(count: model.parameterCount)
         let shardSize = (batch + self.parallelism - 1) / self.parallelism
         shards = model.imageEncoder.runners(count: self.parallelism, batch: shardSize, training: true)
         shardGradients = (1..<self.parallelism).map { _ in FloatBuffer(count: model.parameterCount) }
-        texts = model.textEncoder.runner(batch: batch, maxLength: maxLength, training: true)
+        let textRows = batch + negatives
+        let textShardSize = (textRows + self.parallelism - 1) / self.parallelism
+        texts = (0..<self.parallelism).map { _ in
+            model.textEncoder.runner(batch: textShardSize, maxLength: maxLength, training: true)
+        }
         imageEmbeddings = FloatBuffer(count: batch * model.dim)
-        similarities = FloatBuffer(count: batch * batch)
-        rowProbabilities = FloatBuffer(count: batch * batch)
-        columnProbabilities = FloatBuffer(count: batch * batch)
-        dLogits = FloatBuffer(count: batch * batch)
+        textEmbeddings = FloatBuffer(count: textRows * model.dim)
+        similarities = FloatBuffer(count: batch * textRows)
+        rowProbabilities = FloatBuffer(count: batch * textRows)
+        columnProbabilities = FloatBuffer(count: batch * textRows)
+        dLogits = FloatBuffer(count: batch * textRows)
         dImage = FloatBuffer(count: batch * model.dim)
-        dText = FloatBuffer(count: batch * model.dim)
+        dText = FloatBuffer(count: textRows * model.dim)
     }
 
     /// Near-equal consecutive row ranges, one per shard, for a batch of `count`.
-    func shardRanges(_ count: Int) -> [Range<Int>] {
-        let p = min(parallelism, count)
-        return (0..<p).map { s in (s * count / p)..<((s + 1) * count / p) }
+    func shardRanges(_ count: Int) -> [Range<Int>] { Self.ranges(count, parts: min(parallelism, count)) }
+
+    /// The text rows of each shard, for a batch of `count` images and `texts` texts.
+    func textRanges(_ count: Int, texts: Int) -> [Range<Int>] { Self.ranges(texts, parts: min(parallelism, count)) }
+
+    static func ranges(_ count: Int, parts: Int) -> [Range<Int>] {
+        (0..<parts).map { s in (s * count / parts)..<((s + 1) * count / parts) }
     }
 
-    /// Writes all pairs of a batch in one go (rows 0..<count).
-    func set(images batchImages: [RGBImage], words: [[Int]], positives: [Float]? = nil) {
+    /// Writes all pairs of a batch in one go (rows 0..<count), then any extra negatives.
+    func set(images batchImages: [RGBImage], words: [[Int]], negatives: [[Int]] = [], positives: [Float]? = nil) {
         precondition(batchImages.count == words.count && batchImages.count <= batch)
-        precondition(positives == nil || positives?.count == words.count * words.count)
+        precondition(negatives.count <= negativeCapacity && (negatives.isEmpty || positives != nil))
+        precondition(positives == nil || positives?.count == words.count * (words.count + negatives.count))
         self.positives = positives
+        negativeCount = negatives.count
         for (s, range) in shardRanges(batchImages.count).enumerated() {
             model.loadImages(batchImages[range], into: shards[s])
         }
-        for (r, w) in words.enumerated() { texts.set(row: r, words: w) }
+        let all = words + negatives
+        for (s, range) in textRanges(words.count, texts: all.count).enumerated() {
+            for r in range { texts[s].set(row: r - range.lowerBound, words: all[r]) }
+        }
+    }
+
+    func set(_ batch: TrainingBatch) {
+        set(images: batch.images, words: batch.words, negatives: batch.negatives, positives: batch.positives)
     }
 
     /// Runs `body(shard)` for every shard, on parallel threads when there are several.
@@ -82,25 +108,29 @@ final class ContrastiveStep {
         let ranges = shardRanges(count)
         // The shards share the packed weights: packed once here, not by each shard.
         shards[0].prepare(parameters: p, version: version)
+        let textCount = count + negativeCount
+        let textRanges = textRanges(count, texts: textCount)
         forEachShard(ranges.count) { s in
             shards[s].forward(parameters: p, version: version, count: ranges[s].count)
             (imageEmbeddings.pointer + ranges[s].lowerBound * d).update(
                 from: shards[s].output.pointer, count: ranges[s].count * d)
+            texts[s].forward(parameters: p, count: textRanges[s].count)
+            (textEmbeddings.pointer + textRanges[s].lowerBound * d).update(
+                from: texts[s].output.pointer, count: textRanges[s].count * d)
         }
-        texts.forward(parameters: p, count: count)
         let scale = model.scale
         let loss = InfoNCE.forward(
             similarities: similarities.pointer, rowProbabilities: rowProbabilities.pointer,
             columnProbabilities: columnProbabilities.pointer, image: imageEmbeddings.pointer,
-            text: texts.output.pointer, scale: scale, batch: count, dim: d, positives: positives)
+            text: textEmbeddings.pointer, scale: scale, batch: count, dim: d, texts: textCount, positives: positives)
         gradients.zero()
         dImage.zero()
         dText.zero()
         let dScale = InfoNCE.backward(
             dImage: dImage.pointer, dText: dText.pointer, dLogits: dLogits.pointer, similarities: similarities.pointer,
             rowProbabilities: rowProbabilities.pointer, columnProbabilities: columnProbabilities.pointer,
-            image: imageEmbeddings.pointer, text: texts.output.pointer, scale: scale, batch: count, dim: d,
-            positives: positives)
+            image: imageEmbeddings.pointer, text: textEmbeddings.pointer, scale: scale, batch: count, dim: d,
+            texts: textCount, positives: positives)
         model.temperatureSetting.accumulateGradient(gradients.pointer, dScale: dScale, scale: scale)
         forEachShard(ranges.count) { s in
             let g = s == 0 ? gradients : shardGradients[s - 1]
@@ -108,8 +138,10 @@ final class ContrastiveStep {
             shards[s].backward(
                 dOutput: dImage.pointer + ranges[s].lowerBound * d, parameters: p, gradients: g.pointer,
                 count: ranges[s].count)
+            texts[s].backward(
+                dOutput: dText.pointer + textRanges[s].lowerBound * d, parameters: p, gradients: g.pointer,
+                count: textRanges[s].count)
         }
-        texts.backward(dOutput: dText.pointer, parameters: p, gradients: gradients.pointer, count: count)
         // The other shards' gradients added in, each thread taking a slice of the parameters
         // (per parameter the same additions in the same order as one loop).
         if ranges.count > 1 {

@@ -18,11 +18,13 @@ public struct EpochReport: Codable, Equatable, Sendable {
     public var imagesPerSecond: Double = 0
     /// Seconds the remaining epochs will take at the mean pace so far.
     public var secondsLeft: Double = 0
+    /// The binding test's pass rate, for datasets that have one, on evaluated epochs.
+    public var binding: Double?
 
     enum CodingKeys: String, CodingKey {
         case epoch, loss, valR1ImageToText = "val_r1_image_to_text", valR1TextToImage = "val_r1_text_to_image"
         case learningRate = "learning_rate", elapsed, imagesPerSecond = "images_per_second"
-        case secondsLeft = "seconds_left"
+        case secondsLeft = "seconds_left", binding
     }
 
     public init(
@@ -47,6 +49,7 @@ public struct EpochReport: Codable, Equatable, Sendable {
         elapsed = try c.decode(Double.self, forKey: .elapsed)
         imagesPerSecond = try c.decodeIfPresent(Double.self, forKey: .imagesPerSecond) ?? 0
         secondsLeft = try c.decodeIfPresent(Double.self, forKey: .secondsLeft) ?? 0
+        binding = try c.decodeIfPresent(Double.self, forKey: .binding)
     }
 }
 
@@ -62,38 +65,24 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     }
 }
 
-/// Trains a dual encoder with the symmetric contrastive loss on a dataset's training items:
-/// shuffled mini-batches of near-equal size, fresh augmented renders every epoch, Adam.
+/// Trains a dual encoder with the symmetric contrastive loss on what the dataset draws for
+/// each batch (its training items' augmented renders, or fresh scenes): shuffled
+/// mini-batches of near-equal size, optional hard negatives, Adam.
 public final class Trainer {
     public let modelConfig: ModelConfiguration
     public let config: TrainingConfiguration
     public let dataset: any Dataset
     public let split: Split
-    /// Evaluate validation R@1 every this many epochs (and always on the last).
-    public var evaluateEvery = 1
+    /// Evaluate validation R@1 every this many epochs (and always on the last); from
+    /// `training.evaluate_every`.
+    public var evaluateEvery: Int
 
     public init(model: ModelConfiguration, training: TrainingConfiguration, dataset: any Dataset = ShapesDataset()) {
         modelConfig = model
         config = training
         self.dataset = dataset
         split = dataset.split(seed: training.seed)
-    }
-
-    /// 1 where the caption drawn for item j is also a caption of item i; nil when the batch
-    /// is one-to-one (every item's caption its own), which keeps the plain InfoNCE targets.
-    func positives(ids: [Int], words: [[Int]], table: CaptionTable) -> [Float]? {
-        let n = ids.count
-        let drawn = words.map { table.index(of: $0) ?? -1 }
-        var matrix = [Float](repeating: 0, count: n * n)
-        var shared = false
-        for i in 0..<n {
-            let mine = table.ofItem[ids[i]]
-            for j in 0..<n where i == j || mine.contains(drawn[j]) {
-                matrix[i * n + j] = 1
-                if i != j { shared = true }
-            }
-        }
-        return shared ? matrix : nil
+        evaluateEvery = training.evaluateEvery
     }
 
     public func train(progress: (EpochReport) -> Void = { _ in }) -> (model: DualEncoder, summary: TrainingSummary) {
@@ -105,41 +94,37 @@ public final class Trainer {
         let start = Date()
         // Batch order and augmentation draw from their own stream, independent of the split's.
         var rng = SeededRandom(seed: config.seed &+ 0x5EED)
-        let trainIds = split.train
-        let batchCount = (trainIds.count + config.batchSize - 1) / config.batchSize
+        var order = dataset.trainingOrder(split)
+        let batchCount = (order.count + config.batchSize - 1) / config.batchSize
         let table = CaptionTable(dataset)
         // The longest training caption sets the text workspace's length ([CLS] + words).
-        let longest = trainIds.flatMap { dataset.allCaptionTokens(of: $0).map(\.count) }.max() ?? 1
+        let longest = split.train.flatMap { dataset.allCaptionTokens(of: $0).map(\.count) }.max() ?? 1
+        let largest = (order.count + batchCount - 1) / batchCount
+        let hardNegatives = min(config.hardNegatives, dataset.hardNegativesPerExample)
         let step = ContrastiveStep(
-            model: model, batch: (trainIds.count + batchCount - 1) / batchCount,
+            model: model, batch: largest, negatives: largest * hardNegatives,
             maxLength: min(model.maxSequenceLength, max(longest, 3) + 1), parallelism: config.threads)
+        let augmentation = TrainingAugmentation(enabled: config.augment, canonicalFraction: config.canonicalFraction)
+        let binding = dataset.bindingCases(split)
         let m = FloatBuffer(count: model.parameterCount), v = FloatBuffer(count: model.parameterCount)
         var adam = Adam(learningRate: Float(config.learningRate))
         var history: [EpochReport] = []
-        var order = trainIds
         for epoch in 1...config.epochs {
             let epochStart = Date()
-            adam.learningRate = Float(config.learningRate(epoch: epoch))
             rng.shuffle(&order)
             var lossSum: Double = 0
             var begin = 0
             for b in 0..<batchCount {
+                adam.learningRate = Float(
+                    config.learningRate(epoch: epoch, step: (epoch - 1) * batchCount + b, stepsPerEpoch: batchCount))
                 // Near-equal batches: 194 at 64 → 49, 49, 48, 48 rather than 64, 64, 64, 2.
-                let end = begin + (trainIds.count - begin) / (batchCount - b)
+                let end = begin + (order.count - begin) / (batchCount - b)
                 let ids = Array(order[begin..<end])
                 begin = end
-                let images = ids.map { id -> RGBImage in
-                    guard config.augment, rng.uniform() >= config.canonicalFraction else {
-                        return dataset.galleryImage(id)
-                    }
-                    return dataset.augmentedImage(of: id, using: &rng)
-                }
-                // One caption per item, drawn when it has several.
-                let words = ids.map { id -> [Int] in
-                    let captions = dataset.allCaptionTokens(of: id)
-                    return captions.count == 1 ? captions[0] : captions[rng.below(captions.count)]
-                }
-                step.set(images: images, words: words, positives: positives(ids: ids, words: words, table: table))
+                step.set(
+                    dataset.trainingBatch(
+                        ids, split: split, augmentation: augmentation, hardNegatives: hardNegatives, table: table,
+                        using: &rng))
                 lossSum += Double(step.run(count: ids.count))
                 adam.update(
                     parameters: model.parameters.pointer, gradients: step.gradients.pointer,
@@ -152,11 +137,14 @@ public final class Trainer {
                 epoch: epoch, loss: lossSum / Double(batchCount), valR1ImageToText: nil, valR1TextToImage: nil,
                 learningRate: Double(adam.learningRate), elapsed: 0)
             let trainingSeconds = Date().timeIntervalSince(epochStart)
-            report.imagesPerSecond = Double(trainIds.count) / max(trainingSeconds, 1e-9)
+            report.imagesPerSecond = Double(order.count) / max(trainingSeconds, 1e-9)
             if epoch % max(evaluateEvery, 1) == 0 || epoch == config.epochs {
                 let val = Evaluator.validationAmongAll(model, dataset: dataset, split: split, table: table)
                 report.valR1ImageToText = val.imageToText.r1
                 report.valR1TextToImage = val.textToImage.r1
+                if !binding.isEmpty {
+                    report.binding = Evaluator.binding(model, dataset: dataset, cases: binding).overall
+                }
             }
             report.elapsed = Date().timeIntervalSince(start)
             report.secondsLeft = report.elapsed / Double(epoch) * Double(config.epochs - epoch)

@@ -195,6 +195,7 @@
   }
   function renderClassification(body) {
     var box = $('classification');
+    if (body.objects) return renderScene(box, body);
     box.replaceChildren.apply(box, ['colour', 'shape', 'position'].map(function (attr) {
       var a = body[attr] || {};
       var probs = a.probabilities || {};
@@ -211,7 +212,17 @@
       return block;
     }));
   }
-  // Classification and the sketch pad (which stamps shapes) belong to the shapes set.
+  // A scene read back: its two objects with their cells, then the best captions.
+  function renderScene(box, body) {
+    var named = body.objects.map(function (o) { return o.colour + ' ' + o.shape + ' (' + o.cell + ')'; });
+    var block = h('div', { class: 'attr', id: 'class-scene' },
+      h('div', { class: 'head' },
+        h('span', null, h('span', { class: 'hint', text: 'objects ' }), h('span', { class: 'label', text: named.join(' · ') })),
+        h('span', { class: 'probability', text: body.relation })));
+    (body.candidates || []).forEach(function (c) { block.appendChild(barRow(c.caption, c.probability, 1, '', pct(c.probability))); });
+    box.replaceChildren(block);
+  }
+  // Classification and the sketch pad (which stamps shapes) belong to the generated sets.
   function showAttributes(shown) {
     served.attributes = shown;
     $('classify-panel').hidden = !shown;
@@ -250,12 +261,22 @@
   });
   POSITIONS.forEach(function (p) { $('position').appendChild(h('option', { value: p, text: p })); });
   $('position').value = 'centre';
-  function clearDrawing() { pen.fillStyle = '#000'; pen.fillRect(0, 0, 32, 32); }
+  // The scenes set takes two objects: each stamp joins the previous one (a third replaces
+  // the older), and stamping a taken cell moves nothing but that cell's shape.
+  var stamped = [];
+  function clearDrawing() { stamped = []; pen.fillStyle = '#000'; pen.fillRect(0, 0, 32, 32); }
   function stamp(shape, colour, cell) {
+    if (served.source !== 'scenes') return paint(shape, colour, cell, true);
+    stamped = stamped.filter(function (s) { return s.cell !== cell; }).concat([{ shape: shape, colour: colour, cell: cell }]).slice(-2);
+    pen.fillStyle = '#000';
+    pen.fillRect(0, 0, 32, 32);
+    stamped.forEach(function (s) { paint(s.shape, s.colour, s.cell, false); });
+  }
+  function paint(shape, colour, cell, alone) {
     var col = cell % 3, row = Math.floor(cell / 3);
     var cx = 2 + (col + 0.5) * 28 / 3, cy = 2 + (row + 0.5) * 28 / 3;
     var x0 = Math.round(cx - 4), y0 = Math.round(cy - 4);
-    clearDrawing();
+    if (alone) clearDrawing();
     pen.fillStyle = HEX[colour];
     for (var y = 0; y < 8; y++) for (var x = 0; x < 8; x++) {
       var px = x + 0.5, py = y + 0.5, inside;
@@ -271,7 +292,10 @@
   }
   function submitDrawing() {
     draw.toBlob(function (blob) {
-      if (blob) searchWithImage(blob, 'drawing: ' + currentColour() + ' ' + $('shape').value + ' ' + $('position').value);
+      var what = served.source === 'scenes'
+        ? stamped.map(function (o) { return o.colour + ' ' + o.shape + ' ' + POSITIONS[o.cell]; }).join(' + ')
+        : currentColour() + ' ' + $('shape').value + ' ' + $('position').value;
+      if (blob) searchWithImage(blob, 'drawing: ' + what);
       else showError({ message: 'The browser could not export the drawing as PNG.' });
     }, 'image/png');
   }
@@ -307,7 +331,7 @@
     served.captions = d.captions;
     $('k').max = String(Math.max(1, Math.min(MAX_RESULTS, d.images)));
     $('caption-k').max = String(Math.max(1, Math.min(MAX_RESULTS, d.captions)));
-    showAttributes(d.source === 'shapes');
+    showAttributes(d.source === 'shapes' || d.source === 'scenes');
     document.body.classList.toggle('photos', d.source !== 'shapes');
     $('dataset-summary').textContent = 'Serving ' + d.source + ': ' + d.images.toLocaleString('en') + ' images, ' +
       d.captions.toLocaleString('en') + ' captions, ' + d.vocabulary.toLocaleString('en') + ' words' +
@@ -415,7 +439,7 @@
         card.addEventListener('click', function () { searchWithGalleryImage(item); });
         return card;
       }));
-      if (!served.attributes && offset === 0 && items.length) {
+      if (served.source !== 'shapes' && offset === 0 && items.length) {
         $('query').placeholder = items[0].caption;
         $('query-hint').textContent = 'Type a few words of a caption, e.g. “' + items[0].caption +
           '”; words the model does not know are ignored.';

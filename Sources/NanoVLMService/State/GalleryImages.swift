@@ -2,6 +2,7 @@ import Datasets
 import Digest
 import Foundation
 import ImageIO
+import JSON
 
 /// One image as `GET /v1/images/{id}.png` sends it.
 struct GalleryPNG: Sendable {
@@ -117,6 +118,8 @@ final class GalleryImages: @unchecked Sendable {
     }
 
     private func unavailable(_ id: Int, _ reason: String) -> GalleryImageUnavailable {
-        GalleryImageUnavailable(id: id, file: dataset.fields(of: id).first { $0.name == "file" }?.value, reason: reason)
+        var file: String?
+        if case .string(let name)? = dataset.fields(of: id).first(where: { $0.name == "file" })?.value { file = name }
+        return GalleryImageUnavailable(id: id, file: file, reason: reason)
     }
 }

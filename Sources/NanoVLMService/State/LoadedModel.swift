@@ -33,6 +33,8 @@ public final class LoadedModel: Sendable {
     let searchCache: SearchCache
     /// The PNGs `/v1/images/{id}.png` sends for the model's dataset.
     let gallery: GalleryImages
+    /// What `/v1/classify` reads a scene with, for the scenes set.
+    let sceneReader: SceneReader?
 
     /// - Parameter maxImageSide: the longest side of a file dataset's pictures as the gallery
     ///   sends them (`server.max_image_side`).
@@ -46,6 +48,7 @@ public final class LoadedModel: Sendable {
         self.split = split
         self.searchCache = SearchCache(capacity: searchCacheEntries)
         self.gallery = GalleryImages(index.dataset, maxSide: maxImageSide)
+        sceneReader = index.dataset is ScenesDataset ? SceneReader(index: index) : nil
     }
 
     public var dataset: any Dataset { index.dataset }

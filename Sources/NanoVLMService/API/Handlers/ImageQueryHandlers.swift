@@ -28,7 +28,8 @@ extension ServiceAPI {
                 let id = table.items[hit.index][0]
                 return SearchHit(
                     rank: rank + 1, id: id, caption: table.texts[hit.index], score: hit.score,
-                    probability: hit.probability, imageURL: Self.imageURL(id), explanation: nil)
+                    probability: hit.probability, imageURL: Self.imageURL(id), explanation: nil,
+                    fields: model.dataset.resultFields(of: id))
             }
         } else {
             let parsed = try candidates.enumerated().map {
@@ -49,6 +50,10 @@ extension ServiceAPI {
 
     func classify(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
         let model = try state.requireModel()
+        if let reader = model.sceneReader {
+            let reading = reader.read(image: try ImageUpload(request, crop: model.uploadCrop).image)
+            return try JSON.response(SceneClassification(reading))
+        }
         guard !model.dataset.attributes.isEmpty else {
             throw HTTPError(
                 404, code: "no_attributes",

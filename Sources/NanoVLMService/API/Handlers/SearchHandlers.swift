@@ -73,7 +73,8 @@ extension ServiceAPI {
             }
             return SearchHit(
                 rank: rank + 1, id: hit.index, caption: index.dataset.caption(of: hit.index), score: hit.score,
-                probability: hit.probability, imageURL: Self.imageURL(hit.index), explanation: explanation)
+                probability: hit.probability, imageURL: Self.imageURL(hit.index), explanation: explanation,
+                fields: index.dataset.resultFields(of: hit.index))
         }
     }
 

@@ -22,6 +22,9 @@ struct JSONWriter {
 
     mutating func string(_ text: String) { JSONString.append(text, to: &bytes) }
 
+    /// A parsed or built value, compact, members in their order.
+    mutating func value(_ value: JSONValue) { value.write(to: &bytes) }
+
     mutating func int(_ value: Int) { bytes.append(contentsOf: String(value).utf8) }
 
     /// Shortest round-trip form, as `JSONEncoder` writes a Float.
@@ -82,6 +85,15 @@ extension SearchHit: FastJSON {
             json.raw(",")
             json.key("image_url")
             json.string(imageURL)
+        }
+        // The dataset's fields (keys sorted, as `JSONCoding.encoder()` sorts them) fall
+        // between image_url and probability for the only ones there are, "objects".
+        for field in fields.sorted(by: { $0.name < $1.name }) {
+            precondition(field.name > "image_url" && field.name < "probability", "field \(field.name) out of key order")
+            json.raw(",")
+            json.string(field.name)
+            json.raw(":")
+            json.value(field.value)
         }
         json.raw(",")
         json.key("probability")

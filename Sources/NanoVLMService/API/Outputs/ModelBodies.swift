@@ -1,3 +1,5 @@
+import Datasets
+import JSON
 import NanoVLM
 
 /// `GET /v1/model`.
@@ -92,6 +94,36 @@ struct AttributeResponse: Encodable {
     let probabilities: [String: Float]
 }
 
+/// `POST /v1/classify` on the scenes set: the two objects, how the first stands to the
+/// second, and the best captions.
+struct SceneClassification: Encodable {
+    struct Object: Encodable {
+        let colour: String
+        let shape: String
+        let cell: String
+    }
+    struct Candidate: Encodable {
+        let caption: String
+        let probability: Float
+    }
+    let objects: [Object]
+    /// The relation of the best caption, whose first-named object is `subject`.
+    let relation: String
+    let caption: String
+    let probability: Float
+    let candidates: [Candidate]
+
+    init(_ reading: SceneReader.Reading) {
+        objects = reading.objects.map {
+            Object(colour: $0.type.colour.name, shape: $0.type.shape.name, cell: $0.cell.name)
+        }
+        relation = reading.relation.phrase
+        caption = reading.captions[0].caption.text
+        probability = reading.captions[0].probability
+        candidates = reading.captions.map { Candidate(caption: $0.caption.text, probability: $0.probability) }
+    }
+}
+
 /// `GET /v1/images` entries.
 struct GalleryEntry: Encodable {
     let id: Int
@@ -100,7 +132,7 @@ struct GalleryEntry: Encodable {
     /// Every caption, for datasets whose items may have several; absent for the shapes set.
     let captions: [String]?
     /// The dataset's own fields of the item (for the shapes set: colour, shape, position).
-    let fields: [(name: String, value: String)]
+    let fields: [(name: String, value: JSONValue)]
     let split: String
 
     private struct Key: CodingKey {

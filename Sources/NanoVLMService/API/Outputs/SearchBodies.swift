@@ -1,3 +1,5 @@
+import JSON
+
 /// One ranked result (docs/API.md, both search directions).
 struct SearchHit: Encodable {
     let rank: Int
@@ -13,9 +15,27 @@ struct SearchHit: Encodable {
     let imageURL: String?
     /// With `explain=true`: each query word's exact share of `score`.
     let explanation: Explanation?
+    /// The dataset's result fields of image `id` (a scene's `objects`); none for most sets.
+    var fields: [(name: String, value: JSONValue)] = []
 
-    enum CodingKeys: String, CodingKey {
-        case rank, id, caption, score, probability, imageURL = "image_url", explanation
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(rank, forKey: Key("rank"))
+        try c.encode(id, forKey: Key("id"))
+        try c.encode(caption, forKey: Key("caption"))
+        try c.encode(score, forKey: Key("score"))
+        try c.encode(probability, forKey: Key("probability"))
+        try c.encodeIfPresent(imageURL, forKey: Key("image_url"))
+        for field in fields { try c.encode(field.value, forKey: Key(field.name)) }
+        try c.encodeIfPresent(explanation, forKey: Key("explanation"))
     }
 }
 

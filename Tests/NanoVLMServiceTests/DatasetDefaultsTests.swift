@@ -1,0 +1,49 @@
+import Foundation
+import NanoVLM
+import XCTest
+
+@testable import NanoVLMService
+
+/// Choosing the scenes set brings its training recipe, unless a setting was given.
+final class DatasetDefaultsTests: XCTestCase {
+    func testScenesBringTheirRecipeWhereNothingElseWasSaid() throws {
+        let plain = try AppConfiguration.load(path: nil, environment: [:])
+        XCTAssertEqual(plain.model.textEncoder, .mean)
+        XCTAssertEqual(plain.training.hardNegatives, 0)
+
+        let scenes = try AppConfiguration.load(path: nil, environment: ["NANOVLM_DATASET": "scenes"])
+        XCTAssertEqual(scenes.model.textEncoder, .attention)
+        XCTAssertEqual(scenes.training.hardNegatives, 1)
+        XCTAssertEqual(scenes.model.embeddingDim, 128)
+        XCTAssertEqual(scenes.training.batchSize, 128)
+        XCTAssertEqual(scenes.training.warmupEpochs, 4)
+        for (leaf, text) in try XCTUnwrap(DatasetDefaults.settings["scenes"]) {
+            XCTAssertNotNil(AppConfiguration.value(at: leaf, in: try AppConfiguration.defaultTree()), leaf)
+            XCTAssertFalse(text.isEmpty)
+        }
+
+        // A flag or environment variable wins over the recipe.
+        let flagged = try AppConfiguration.load(
+            path: nil, environment: ["NANOVLM_DATASET": "scenes"], overrides: ["model.text_encoder": "mean"])
+        XCTAssertEqual(flagged.model.textEncoder, .mean)
+        XCTAssertEqual(flagged.training.hardNegatives, 1)
+        let environment = try AppConfiguration.load(
+            path: nil, environment: ["NANOVLM_DATASET": "scenes", "NANOVLM_TRAINING_EPOCHS": "3"])
+        XCTAssertEqual(environment.training.epochs, 3)
+
+        // The checked-in file spells out the general defaults: the recipe still applies over
+        // them, and a value the file changes is kept.
+        let file = ConfigurationFileTests.path.path
+        XCTAssertEqual(
+            try AppConfiguration.load(path: file, environment: ["NANOVLM_DATASET": "scenes"]).model.textEncoder,
+            .attention)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nanovlm-recipe-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let custom = directory.appendingPathComponent("c.json")
+        try Data(#"{"data": {"source": "scenes"}, "training": {"batch_size": 32}}"#.utf8).write(to: custom)
+        let loaded = try AppConfiguration.load(path: custom.path, environment: [:])
+        XCTAssertEqual(loaded.training.batchSize, 32)
+        XCTAssertEqual(loaded.model.textEncoder, .attention)
+    }
+}
