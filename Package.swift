@@ -62,7 +62,7 @@ let package = Package(
             ]),
 
         .executableTarget(
-            name: "nanovlm-bench", dependencies: ["NanoVLM", "NanoTensor", "Datasets", "ImageIO"]),
+            name: "nanovlm-bench", dependencies: ["NanoVLM", "NanoVLMService", "NanoTensor", "Datasets", "ImageIO"]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "NanoTensorTests", dependencies: ["NanoTensor"]),

@@ -9,7 +9,7 @@ public enum DatasetDefaults {
             "model.text_encoder": "attention",
             "model.embedding_dim": "128",
             "training.batch_size": "128",
-            "training.epochs": "40",
+            "training.epochs": "45",
             "training.learning_rate": "0.003",
             "training.warmup_epochs": "4",
             "training.hard_negatives": "1",

@@ -3,6 +3,7 @@ import Foundation
 @_spi(Benchmarks) import ImageIO
 import NanoTensor
 import NanoVLM
+import NanoVLMService
 
 // nanovlm-bench: in-process benchmarks with a baseline measured in the same run, because
 // the machine is shared and noisy. Prints one markdown table per mode.
@@ -314,12 +315,57 @@ case "encoders":
         }
     }
 
+case "scenes":
+    // The scenes set with its own defaults (what `nanovlm train --dataset scenes` runs), for
+    // each encoder combination: gallery R@1 and the binding test on the held-out
+    // compositions, and the time to the target (≥ 99 % both ways and binding ≥ 99 %).
+    let configuration = try AppConfiguration.load(path: nil, environment: ["NANOVLM_DATASET": "scenes"])
+    let dataset = try DatasetRegistry.open(configuration.data, seed: configuration.training.seed)
+    let double = sgemmGFLOPs(threads: configuration.training.threads)
+    let t = configuration.training
+    print(
+        "sgemm 1024³ on \(t.threads) threads: \(f(double, 1)) GFLOP/s; \(t.epochs) epochs of "
+            + "\(configuration.data.scenes.trainingScenes) fresh scenes, batch \(t.batchSize), \(t.hardNegatives) hard "
+            + "negative a caption\n")
+    print(
+        row([
+            "image + text encoder", "parameters", "gallery R@1 i→t / t→i (held-out, among \(dataset.count))",
+            "binding (colour / shape / argument)", "target epoch", "time to target (s)", "total (s)",
+        ]))
+    print(row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]))
+    let only = CommandLine.arguments.dropFirst(2).map { String($0) }
+    let combinations: [(ImageEncoderKind, TextEncoderKind)] = [
+        (.cnn, .attention), (.cnn, .mean), (.vit, .attention), (.vit, .mean),
+    ]
+    for (image, text) in combinations where only.isEmpty || only.contains("\(image)+\(text)") {
+        var config = configuration.model
+        config.imageEncoder = image
+        config.textEncoder = text
+        let start = now()
+        let run = TrainingRun.run(model: config, training: t, dataset: dataset, saveTo: nil).checkpoint
+        let total = now() - start
+        guard let summary = run.summary, let report = run.metrics, let binding = report.binding else {
+            fatalError("a scenes run records its metrics and the binding test")
+        }
+        let target = summary.scenesTargetEpoch
+        let val = report.validation.amongAll
+        let kinds = ["colour", "shape", "argument"].map { f((binding.byKind[$0] ?? 0) * 100, 1) }
+        print(
+            row([
+                "\(image) + \(text)", String(run.model.parameterCount),
+                "\(f(val.imageToText.r1 * 100, 1)) % / \(f(val.textToImage.r1 * 100, 1)) %",
+                "\(f(binding.overall * 100, 1)) % (\(kinds.joined(separator: " / ")))",
+                target.map { String($0.epoch) } ?? "not reached", target.map { f($0.elapsed, 1) } ?? "–", f(total, 1),
+            ]))
+        fflush(stdout)
+    }
+
 case "data-decode":
     printDataDecode()
 
 default:
     print(
-        "usage: nanovlm-bench sgemm | model | train | data-decode | encoders [cnn+mean cnn+attention vit+mean vit+attention]"
+        "usage: nanovlm-bench sgemm | model | train | data-decode | encoders [cnn+mean …] | scenes [cnn+attention …]"
     )
     exit(64)
 }

@@ -15,7 +15,9 @@ struct CommonOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "Dataset: shapes, folder:DIR, coco:FILE.json or tsv:FILE (default from the configuration, data.source).")
+        help:
+            "Dataset: shapes, scenes, folder:DIR, coco:FILE.json or tsv:FILE (default from the configuration, data.source)."
+    )
     var dataset: String?
 
     /// The configuration: file, then NANOVLM_* environment, then these flags and `extra`.

@@ -24,7 +24,7 @@ struct Eval: ParsableCommand {
 
     @Option(
         name: .long,
-        help: "Dataset: shapes, folder:DIR, coco:FILE.json or tsv:FILE (default: the one the weights record).")
+        help: "Dataset: shapes, scenes, folder:DIR, coco:FILE.json or tsv:FILE (default: the one the weights record).")
     var dataset: String?
 
     @OptionGroup var output: OutputOptions
