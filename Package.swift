@@ -86,7 +86,7 @@ let package = Package(
             ],
             exclude: ["reference_forward.py"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
-        .testTarget(name: "CommandLineTests"),
+        .testTarget(name: "CommandLineTests", dependencies: ["Datasets"]),
         .testTarget(
             name: "NanoVLMServiceTests",
             dependencies: ["NanoVLMService", "HTTPServer", "NanoVLM", "Datasets", "ImageIO", "JSON"]),

@@ -93,6 +93,7 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
             explicit.insert(leaf)
         }
         try applyDatasetDefaults(to: &tree, explicit: explicit)
+        try checkSeeds(in: tree)
         let config = try JSONDecoder().decode(AppConfiguration.self, from: Data(tree.serialized))
         try config.validate()
         return config
@@ -155,6 +156,16 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
         for (leaf, text) in defaults.sorted(by: { $0.key < $1.key }) where !explicit.contains(leaf) {
             guard value(at: leaf, in: tree) == value(at: leaf, in: general) else { continue }
             try set(leaf, text: text, in: &tree, source: "the \(source) dataset's defaults")
+        }
+    }
+
+    /// Seeds are unsigned 64-bit: a negative one would only fail later, in the decoder, with
+    /// a message that names no setting.
+    static func checkSeeds(in tree: JSONValue) throws {
+        for key in ["model.seed", "training.seed", "data.seed"] {
+            guard case .number(let number)? = value(at: key, in: tree), number.text.hasPrefix("-") else { continue }
+            throw ConfigurationError(
+                key: key, message: "must be a whole number from 0 to 18446744073709551615 (got \(number.text))")
         }
     }
 

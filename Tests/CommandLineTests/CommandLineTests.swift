@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import XCTest
 
@@ -148,6 +149,24 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(tsv.filter { $0.hasSuffix("\tvalidation") }.count, 49)
         let png = try Data(contentsOf: URL(fileURLWithPath: dir + "/0.png"))
         XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    }
+
+    func testDatasetWritesTheScenesGalleryWithItsObjects() throws {
+        let dir = Self.scratch + "/scenes-check"
+        let result = Self.run(["dataset", "--dataset", "scenes", "--out", dir])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir)
+        XCTAssertEqual(files.filter { $0.hasSuffix(".png") }.count, 2000)
+        let tsv = try String(contentsOfFile: dir + "/captions.tsv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(tsv.count, 2001)
+        XCTAssertEqual(tsv.first, "path\tcaption\tid\tobjects\tsplit")
+        let scenes = ScenesDataset()
+        let row = tsv[1601].split(separator: "\t").map(String.init)
+        XCTAssertEqual(row[0...2], ["1600.png", scenes.caption(of: 1600), "1600"])
+        let objects = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(row[3].utf8)) as? [[String: String]])
+        XCTAssertEqual(objects.map { $0["cell"] }, scenes.scenes[1600].objects.map(\.cell.name))
+        XCTAssertEqual(row[4], "validation")
+        XCTAssertEqual(tsv.filter { $0.hasSuffix("\tvalidation") }.count, 400)
     }
 
     func testBadFlagsGiveUsageErrorsNotCrashes() {

@@ -46,4 +46,24 @@ final class DatasetDefaultsTests: XCTestCase {
         XCTAssertEqual(loaded.training.batchSize, 32)
         XCTAssertEqual(loaded.model.textEncoder, .attention)
     }
+
+    func testTheScenesAndTrainingSettingsRefuseBadValuesByName() {
+        let cases: [(String, String, String)] = [
+            ("NANOVLM_DATA_SCENES_GALLERY_SIZE", "5", "data.scenes.gallery_size"),
+            ("NANOVLM_DATA_SCENES_GALLERY_SIZE", "100000", "data.scenes.gallery_size"),
+            ("NANOVLM_DATA_SCENES_TRAINING_SCENES", "0", "data.scenes.training_scenes"),
+            ("NANOVLM_DATA_SEED", "-1", "data.seed"),
+            ("NANOVLM_DATA_SEED", "many", "data.seed"),
+            ("NANOVLM_TRAINING_HARD_NEGATIVES", "true", "training.hard_negatives"),
+            ("NANOVLM_TRAINING_HARD_NEGATIVES", "17", "training.hard_negatives"),
+            ("NANOVLM_TRAINING_WARMUP_EPOCHS", "-2", "training.warmup_epochs"),
+            ("NANOVLM_TRAINING_EVALUATE_EVERY", "0", "training.evaluate_every"),
+        ]
+        for (name, value, key) in cases {
+            XCTAssertThrowsError(try AppConfiguration.load(path: nil, environment: ["NANOVLM_DATASET": "scenes", name: value]))
+            { error in
+                XCTAssertTrue("\(error)".contains(key), "\(name)=\(value): \(error)")
+            }
+        }
+    }
 }
