@@ -147,15 +147,24 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
 
     /// A dataset's own defaults (`DatasetDefaults`) replace the general ones: a setting
     /// takes the dataset's value unless an environment variable or flag set it, or the file
-    /// gave it a value other than the general default.
+    /// gave it a value other than the general default. Recipes apply in order, each when
+    /// its conditions hold of the settings as they stand (the scenes recipe's text encoder
+    /// first, then anything that depends on it).
     static func applyDatasetDefaults(to tree: inout JSONValue, explicit: Set<String>) throws {
-        guard case .object(let root) = tree, case .object(let data)? = root["data"],
-            case .string(let source)? = data["source"], let defaults = DatasetDefaults.settings[source]
+        guard case .string(let source)? = value(at: "data.source", in: tree),
+            let recipes = DatasetDefaults.recipes[source]
         else { return }
         let general = try defaultTree()
-        for (leaf, text) in defaults.sorted(by: { $0.key < $1.key }) where !explicit.contains(leaf) {
-            guard value(at: leaf, in: tree) == value(at: leaf, in: general) else { continue }
-            try set(leaf, text: text, in: &tree, source: "the \(source) dataset's defaults")
+        for recipe in recipes {
+            let holds = recipe.when.allSatisfy { leaf, text in
+                guard case .string(let current)? = value(at: leaf, in: tree) else { return false }
+                return current == text
+            }
+            guard holds else { continue }
+            for (leaf, text) in recipe.settings.sorted(by: { $0.key < $1.key }) where !explicit.contains(leaf) {
+                guard value(at: leaf, in: tree) == value(at: leaf, in: general) else { continue }
+                try set(leaf, text: text, in: &tree, source: "the \(source) dataset's defaults")
+            }
         }
     }
 

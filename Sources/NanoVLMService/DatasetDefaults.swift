@@ -1,19 +1,41 @@
 /// Settings a generated dataset trains best with, replacing the general defaults when it is
-/// chosen (docs/CONFIGURATION.md, "Dataset defaults"). Keys are setting paths, values as an
-/// environment variable would spell them.
+/// chosen (docs/CONFIGURATION.md, "Dataset defaults"). A recipe may hold only for some
+/// encoders. Keys are setting paths, values as an environment variable would spell them.
 public enum DatasetDefaults {
-    public static let settings: [String: [String: String]] = [
+    public struct Recipe: Sendable {
+        /// Settings the recipe needs, as chosen (by flag, variable, file or default).
+        public let when: [String: String]
+        public let settings: [String: String]
+    }
+
+    /// What the transformer encoders need on either set: a wider joint embedding, a
+    /// warm-up and a gentler peak rate (measured in BENCHMARKS.md, "Encoder recipes").
+    static let transformer = [
+        "model.embedding_dim": "128",
+        "training.warmup_epochs": "20",
+        "training.learning_rate": "0.003",
+    ]
+
+    public static let recipes: [String: [Recipe]] = [
+        "shapes": [
+            Recipe(when: ["model.text_encoder": "attention"], settings: transformer),
+            Recipe(when: ["model.image_encoder": "vit"], settings: transformer),
+        ],
         // Word order carries the meaning: the attention text encoder, trained against each
-        // caption's swaps (measured in BENCHMARKS.md, "Scenes").
+        // caption's swaps (BENCHMARKS.md, "Scenes").
         "scenes": [
-            "model.text_encoder": "attention",
-            "model.embedding_dim": "128",
-            "training.batch_size": "128",
-            "training.epochs": "45",
-            "training.learning_rate": "0.003",
-            "training.warmup_epochs": "4",
-            "training.hard_negatives": "1",
-            "training.evaluate_every": "4",
-        ]
+            Recipe(
+                when: [:],
+                settings: [
+                    "model.text_encoder": "attention",
+                    "model.embedding_dim": "128",
+                    "training.batch_size": "128",
+                    "training.epochs": "45",
+                    "training.learning_rate": "0.003",
+                    "training.warmup_epochs": "4",
+                    "training.hard_negatives": "1",
+                    "training.evaluate_every": "4",
+                ])
+        ],
     ]
 }

@@ -17,9 +17,11 @@ final class DatasetDefaultsTests: XCTestCase {
         XCTAssertEqual(scenes.model.embeddingDim, 128)
         XCTAssertEqual(scenes.training.batchSize, 128)
         XCTAssertEqual(scenes.training.warmupEpochs, 4)
-        for (leaf, text) in try XCTUnwrap(DatasetDefaults.settings["scenes"]) {
-            XCTAssertNotNil(AppConfiguration.value(at: leaf, in: try AppConfiguration.defaultTree()), leaf)
-            XCTAssertFalse(text.isEmpty)
+        for recipe in DatasetDefaults.recipes.values.joined() {
+            for (leaf, text) in recipe.settings.merging(recipe.when, uniquingKeysWith: { a, _ in a }) {
+                XCTAssertNotNil(AppConfiguration.value(at: leaf, in: try AppConfiguration.defaultTree()), leaf)
+                XCTAssertFalse(text.isEmpty)
+            }
         }
 
         // A flag or environment variable wins over the recipe.
@@ -45,6 +47,23 @@ final class DatasetDefaultsTests: XCTestCase {
         let loaded = try AppConfiguration.load(path: custom.path, environment: [:])
         XCTAssertEqual(loaded.training.batchSize, 32)
         XCTAssertEqual(loaded.model.textEncoder, .attention)
+    }
+
+    func testTransformerEncodersBringTheirRecipeOnShapes() throws {
+        let plain = try AppConfiguration.load(path: nil, environment: [:])
+        XCTAssertEqual(plain.model.embeddingDim, 32)
+        XCTAssertEqual(plain.training.warmupEpochs, 0)
+        for overrides in [["model.text_encoder": "attention"], ["model.image_encoder": "vit"]] {
+            let chosen = try AppConfiguration.load(path: nil, environment: [:], overrides: overrides)
+            XCTAssertEqual(chosen.model.embeddingDim, 128, "\(overrides)")
+            XCTAssertEqual(chosen.training.warmupEpochs, 20, "\(overrides)")
+            XCTAssertEqual(chosen.training.learningRate, 0.003, "\(overrides)")
+            XCTAssertEqual(chosen.training.epochs, 300, "\(overrides)")
+        }
+        let given = try AppConfiguration.load(
+            path: nil, environment: ["NANOVLM_MODEL_EMBEDDING_DIM": "64"], overrides: ["model.text_encoder": "attention"])
+        XCTAssertEqual(given.model.embeddingDim, 64)
+        XCTAssertEqual(given.training.warmupEpochs, 20)
     }
 
     func testTheScenesAndTrainingSettingsRefuseBadValuesByName() {
