@@ -8,8 +8,8 @@ public enum DatasetDefaults {
         public let settings: [String: String]
     }
 
-    /// What the transformer encoders need on either set: a wider joint embedding, a
-    /// warm-up and a gentler peak rate (measured in BENCHMARKS.md, "Encoder recipes").
+    /// What the transformer encoders need on the shapes set: a wider joint embedding, a
+    /// warm-up and a gentler peak rate (BENCHMARKS.md, "Encoder recipes on the shapes set").
     static let transformer = [
         "model.embedding_dim": "128",
         "training.warmup_epochs": "20",
@@ -22,7 +22,7 @@ public enum DatasetDefaults {
             Recipe(when: ["model.image_encoder": "vit"], settings: transformer),
         ],
         // Word order carries the meaning: the attention text encoder, trained against each
-        // caption's swaps (BENCHMARKS.md, "Scenes").
+        // caption's swaps (BENCHMARKS.md, "Scenes: the recipe that binds").
         "scenes": [
             Recipe(
                 when: [:],
