@@ -1,14 +1,16 @@
+/// A coding key made from any string, for bodies whose member names are data (a dataset's
+/// own fields) rather than a fixed list.
+public struct JSONKey: CodingKey {
+    public let stringValue: String
+    public init(_ name: String) { stringValue = name }
+    public init?(stringValue: String) { self.stringValue = stringValue }
+    public var intValue: Int? { nil }
+    public init?(intValue: Int) { nil }
+}
+
 /// A parsed or built value written through any `Encoder`, so it can sit inside `Encodable`
 /// response bodies: whole numbers as integers, other numbers as doubles.
 extension JSONValue: Encodable {
-    private struct Key: CodingKey {
-        let stringValue: String
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
-    }
-
     public func encode(to encoder: Encoder) throws {
         switch self {
         case .null:
@@ -27,8 +29,8 @@ extension JSONValue: Encodable {
             var c = encoder.unkeyedContainer()
             for element in elements { try c.encode(element) }
         case .object(let object):
-            var c = encoder.container(keyedBy: Key.self)
-            for member in object { try c.encode(member.value, forKey: Key(member.key)) }
+            var c = encoder.container(keyedBy: JSONKey.self)
+            for member in object { try c.encode(member.value, forKey: JSONKey(member.key)) }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Datasets
 import ImageIO
 import NanoTensor
+import SafeTensors
 import XCTest
 
 @testable import NanoVLM
@@ -81,6 +82,18 @@ final class ScenesModelTests: XCTestCase {
         XCTAssertEqual(metrics.robustness?.byPerturbation.count, 5)
         // The shapes set has no binding test.
         XCTAssertNil(ShapesDataset().bindingCases(ShapesDataset().split(seed: 0)).first)
+    }
+
+    func testTheWeightsReopenTheGalleryTheyWereTrainedWith() throws {
+        let saved = try Checkpoint(model: model(.attention), dataset: Self.small).encode()
+        let reopened = try XCTUnwrap(try Checkpoint.decode(saved).dataset as? ScenesDataset)
+        XCTAssertEqual(reopened.count, 200)
+        XCTAssertEqual(reopened.scenes, Self.small.scenes)
+        // Default settings are not recorded (and the shapes set's bytes stay as they were).
+        let plain = ScenesDataset()
+        let file = try SafeTensorsFile.decode(try Checkpoint(model: model(.attention, dataset: plain), dataset: plain).encode())
+        XCTAssertNil(file.metadata["data_config"])
+        XCTAssertEqual(try XCTUnwrap(try Checkpoint.decode(try Checkpoint(model: model(.attention, dataset: plain), dataset: plain).encode()).dataset as? ScenesDataset).count, 2000)
     }
 
     func testWarmUpRampsTheRateStepByStep() {

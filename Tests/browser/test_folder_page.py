@@ -19,11 +19,10 @@ import json
 import os
 import sys
 import time
-import traceback
 import urllib.request
 from pathlib import Path
 
-from test_page import Page, start_browser  # the shapes page test's browser and helpers
+from test_page import run_checks  # the shapes page test's browser, helpers and runner
 
 BASE = os.environ.get("NANOVLM_URL", "http://127.0.0.1:8080").rstrip("/")
 FOLDER = Path(os.environ.get("NANOVLM_FOLDER", "artifacts/browser/folder"))
@@ -136,31 +135,7 @@ CHECKS = [
 def main():
     model = api("/v1/model")
     assert model["dataset"]["images"] == 300, model["dataset"]
-    passed = failed = 0
-    driver = start_browser()
-    page = Page(driver)
-    try:
-        for check in CHECKS:
-            name = "folder_" + check.__name__.removeprefix("check_")
-            started = time.monotonic()
-            try:
-                check(page, model)
-                passed += 1
-                print(f"PASS {name} ({time.monotonic() - started:.1f} s)", flush=True)
-            except Exception as error:
-                failed += 1
-                print(f"FAIL {name}: {error}", flush=True)
-                if not isinstance(error, AssertionError):
-                    traceback.print_exc()
-                try:
-                    page.screenshot(f"failed-{name}")
-                except Exception:
-                    pass
-            page.drain_console()
-    finally:
-        driver.quit()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_checks(CHECKS, model, prefix="folder_")
 
 
 if __name__ == "__main__":

@@ -353,20 +353,18 @@ CHECKS = [
 ]
 
 
-def main():
-    data = load_dataset()
-    assert len(data) == 243, f"{len(data)} rows in {DATASET / 'captions.tsv'}"
-    gallery = api("/v1/images")
-    assert [g["caption"] for g in gallery] == [data[i]["caption"] for i in range(243)], "dataset and gallery differ"
+def run_checks(checks, argument, prefix=""):
+    """Runs each check in one browser, printing PASS or FAIL a line (a screenshot on
+    failure), and closes with `N passed, M failed`; returns the exit status."""
     passed = failed = 0
     driver = start_browser()
     page = Page(driver)
     try:
-        for check in CHECKS:
-            name = check.__name__.removeprefix("check_")
+        for check in checks:
+            name = prefix + check.__name__.removeprefix("check_")
             started = time.monotonic()
             try:
-                check(page, data)
+                check(page, argument)
                 passed += 1
                 print(f"PASS {name} ({time.monotonic() - started:.1f} s)", flush=True)
             except Exception as error:
@@ -385,6 +383,13 @@ def main():
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
+
+def main():
+    data = load_dataset()
+    assert len(data) == 243, f"{len(data)} rows in {DATASET / 'captions.tsv'}"
+    gallery = api("/v1/images")
+    assert [g["caption"] for g in gallery] == [data[i]["caption"] for i in range(243)], "dataset and gallery differ"
+    return run_checks(CHECKS, data)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,11 +13,9 @@ relation with the best captions. Prints one line per check and closes with
 import json
 import os
 import sys
-import time
-import traceback
 import urllib.request
 
-from test_page import Page, start_browser  # the shapes page test's browser and helpers
+from test_page import run_checks  # the shapes page test's browser, helpers and runner
 
 BASE = os.environ.get("NANOVLM_URL", "http://127.0.0.1:8080").rstrip("/")
 
@@ -95,31 +93,7 @@ CHECKS = [check_shows_the_scene_tools, check_relational_query, check_draws_two_s
 def main():
     model = api("/v1/model")
     assert model["dataset"]["source"] == "scenes", model["dataset"]
-    passed = failed = 0
-    driver = start_browser()
-    page = Page(driver)
-    try:
-        for check in CHECKS:
-            name = "scenes_" + check.__name__.removeprefix("check_")
-            started = time.monotonic()
-            try:
-                check(page, model)
-                passed += 1
-                print(f"PASS {name} ({time.monotonic() - started:.1f} s)", flush=True)
-            except Exception as error:
-                failed += 1
-                print(f"FAIL {name}: {error}", flush=True)
-                if not isinstance(error, AssertionError):
-                    traceback.print_exc()
-                try:
-                    page.screenshot(f"failed-{name}")
-                except Exception:
-                    pass
-            page.drain_console()
-    finally:
-        driver.quit()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_checks(CHECKS, model, prefix="scenes_")
 
 
 if __name__ == "__main__":

@@ -55,10 +55,14 @@ public struct Checkpoint: Sendable {
             Key.format: "pt", Key.model: try json(model.config), Key.dataset: dataset.name,
             Key.vocabulary: try json(dataset.vocabulary.tokens),
         ]
-        if let digest = dataset.digest {
+        // The data settings reopen the dataset: a file dataset's always, a generated one's
+        // when they are not its defaults (a scenes gallery of another size or seed).
+        var defaults = DataConfiguration()
+        defaults.source = dataset.name
+        if dataset.digest != nil || dataset.configuration != defaults {
             metadata[Key.data] = try json(dataset.configuration)
-            metadata[Key.datasetDigest] = digest
         }
+        if let digest = dataset.digest { metadata[Key.datasetDigest] = digest }
         if let training { metadata[Key.training] = try json(training) }
         if let summary { metadata[Key.summary] = try json(summary) }
         if let metrics { metadata[Key.metrics] = try json(metrics) }

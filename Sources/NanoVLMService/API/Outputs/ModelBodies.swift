@@ -135,21 +135,13 @@ struct GalleryEntry: Encodable {
     let fields: [(name: String, value: JSONValue)]
     let split: String
 
-    private struct Key: CodingKey {
-        let stringValue: String
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
-    }
-
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(id, forKey: Key("id"))
-        try c.encode(caption, forKey: Key("caption"))
-        try c.encodeIfPresent(captions, forKey: Key("captions"))
-        for field in fields { try c.encode(field.value, forKey: Key(field.name)) }
-        try c.encode(split, forKey: Key("split"))
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(id, forKey: JSONKey("id"))
+        try c.encode(caption, forKey: JSONKey("caption"))
+        try c.encodeIfPresent(captions, forKey: JSONKey("captions"))
+        for field in fields { try c.encode(field.value, forKey: JSONKey(field.name)) }
+        try c.encode(split, forKey: JSONKey("split"))
     }
 }
 

@@ -18,24 +18,16 @@ struct SearchHit: Encodable {
     /// The dataset's result fields of image `id` (a scene's `objects`); none for most sets.
     var fields: [(name: String, value: JSONValue)] = []
 
-    private struct Key: CodingKey {
-        let stringValue: String
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
-    }
-
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(rank, forKey: Key("rank"))
-        try c.encode(id, forKey: Key("id"))
-        try c.encode(caption, forKey: Key("caption"))
-        try c.encode(score, forKey: Key("score"))
-        try c.encode(probability, forKey: Key("probability"))
-        try c.encodeIfPresent(imageURL, forKey: Key("image_url"))
-        for field in fields { try c.encode(field.value, forKey: Key(field.name)) }
-        try c.encodeIfPresent(explanation, forKey: Key("explanation"))
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(rank, forKey: JSONKey("rank"))
+        try c.encode(id, forKey: JSONKey("id"))
+        try c.encode(caption, forKey: JSONKey("caption"))
+        try c.encode(score, forKey: JSONKey("score"))
+        try c.encode(probability, forKey: JSONKey("probability"))
+        try c.encodeIfPresent(imageURL, forKey: JSONKey("image_url"))
+        for field in fields { try c.encode(field.value, forKey: JSONKey(field.name)) }
+        try c.encodeIfPresent(explanation, forKey: JSONKey("explanation"))
     }
 }
 
