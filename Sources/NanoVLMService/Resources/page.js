@@ -332,6 +332,7 @@
     $('k').max = String(Math.max(1, Math.min(MAX_RESULTS, d.images)));
     $('caption-k').max = String(Math.max(1, Math.min(MAX_RESULTS, d.captions)));
     showAttributes(d.source === 'shapes' || d.source === 'scenes');
+    $('sketch-panel').querySelector('h3').textContent = d.source === 'scenes' ? '…or draw two' : '…or draw one';
     document.body.classList.toggle('photos', d.source !== 'shapes');
     $('dataset-summary').textContent = 'Serving ' + d.source + ': ' + d.images.toLocaleString('en') + ' images, ' +
       d.captions.toLocaleString('en') + ' captions, ' + d.vocabulary.toLocaleString('en') + ' words' +
