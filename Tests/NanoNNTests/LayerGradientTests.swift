@@ -236,49 +236,73 @@ final class LayerGradientTests: XCTestCase {
         }
     }
 
+    /// Runs InfoNCE forward and backward on (image, text) and checks the gradients in the
+    /// image, the text and the scale against finite differences; returns the loss.
+    @discardableResult
+    func checkInfoNCE(
+        _ name: String, image: [Float], text: [Float], scale: Float, batch b: Int, texts: Int? = nil, dim d: Int,
+        positives: [Float]? = nil
+    ) -> Float {
+        let t = texts ?? b
+        func forward(_ i: [Float], _ x: [Float], _ s: Float, _ sim: FloatBuffer, _ pr: FloatBuffer, _ pc: FloatBuffer)
+            -> Float
+        {
+            guard let positives else {
+                return InfoNCE.forward(
+                    similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
+                    image: i, text: x, scale: s, batch: b, dim: d, texts: t)
+            }
+            return InfoNCE.forward(
+                similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
+                image: i, text: x, scale: s, batch: b, dim: d, texts: t, positives: positives)
+        }
+        func run(_ i: [Float], _ x: [Float], _ s: Float) -> Double {
+            Double(forward(i, x, s, FloatBuffer(count: b * t), FloatBuffer(count: b * t), FloatBuffer(count: b * t)))
+        }
+        let sim = FloatBuffer(count: b * t), pr = FloatBuffer(count: b * t), pc = FloatBuffer(count: b * t)
+        let loss = forward(image, text, scale, sim, pr, pc)
+        let di = FloatBuffer(count: b * d), dt = FloatBuffer(count: t * d), dl = FloatBuffer(count: b * t)
+        let dScale: Float
+        if let positives {
+            dScale = InfoNCE.backward(
+                dImage: di.pointer, dText: dt.pointer, dLogits: dl.pointer, similarities: sim.pointer,
+                rowProbabilities: pr.pointer, columnProbabilities: pc.pointer, image: image, text: text,
+                scale: scale, batch: b, dim: d, texts: t, positives: positives)
+        } else {
+            dScale = InfoNCE.backward(
+                dImage: di.pointer, dText: dt.pointer, dLogits: dl.pointer, similarities: sim.pointer,
+                rowProbabilities: pr.pointer, columnProbabilities: pc.pointer, image: image, text: text,
+                scale: scale, batch: b, dim: d, texts: t)
+        }
+        checkGradient("\(name) image", parameters: image, analytic: di.array, epsilon: 1e-3) { run($0, text, scale) }
+        checkGradient("\(name) text", parameters: text, analytic: dt.array, epsilon: 1e-3) { run(image, $0, scale) }
+        checkGradient("\(name) scale", parameters: [scale], analytic: [dScale], epsilon: 1e-3) {
+            run(image, text, $0[0])
+        }
+        return loss
+    }
+
+    /// (B, T) scaled similarities in double precision.
+    func logits(_ image: [Float], _ text: [Float], batch b: Int, texts t: Int, dim d: Int, scale: Float) -> [[Double]] {
+        (0..<b).map { i in
+            (0..<t).map { j in Double(scale) * (0..<d).reduce(0) { $0 + Double(image[i * d + $1]) * Double(text[j * d + $1]) } }
+        }
+    }
+
     func testInfoNCEBackward() {
         let (b, d) = (5, 4)
         // Start from normalised rows, as in the model.
         let image = unitRows(randomValues(b * d, seed: 50), dim: d), text = unitRows(randomValues(b * d, seed: 51), dim: d)
-        let scale: Float = 3
-        func run(_ i: [Float], _ t: [Float], _ s: Float) -> Double {
-            let sim = FloatBuffer(count: b * b), pr = FloatBuffer(count: b * b), pc = FloatBuffer(count: b * b)
-            return Double(
-                InfoNCE.forward(
-                    similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
-                    image: i, text: t, scale: s, batch: b, dim: d))
-        }
-        let sim = FloatBuffer(count: b * b), pr = FloatBuffer(count: b * b), pc = FloatBuffer(count: b * b)
-        let loss = InfoNCE.forward(
-            similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
-            image: image, text: text, scale: scale, batch: b, dim: d)
+        let loss = checkInfoNCE("infonce", image: image, text: text, scale: 3, batch: b, dim: d)
         // Independent reference: the loss straight from its definition, in double precision.
+        let l = logits(image, text, batch: b, texts: b, dim: d, scale: 3)
         var reference: Double = 0
         for i in 0..<b {
-            var logits = [Double](repeating: 0, count: b), column = [Double](repeating: 0, count: b)
-            for j in 0..<b {
-                var sRow: Double = 0, sCol: Double = 0
-                for k in 0..<d {
-                    sRow += Double(image[i * d + k]) * Double(text[j * d + k])
-                    sCol += Double(image[j * d + k]) * Double(text[i * d + k])
-                }
-                logits[j] = Double(scale) * sRow
-                column[j] = Double(scale) * sCol
-            }
-            reference += -logits[i] + log(logits.map(exp).reduce(0, +))
+            let column = (0..<b).map { l[$0][i] }
+            reference += -l[i][i] + log(l[i].map(exp).reduce(0, +))
             reference += -column[i] + log(column.map(exp).reduce(0, +))
         }
-        reference /= Double(2 * b)
-        XCTAssertEqual(Double(loss), reference, accuracy: 1e-5)
-
-        let di = FloatBuffer(count: b * d), dt = FloatBuffer(count: b * d), dl = FloatBuffer(count: b * b)
-        let dScale = InfoNCE.backward(
-            dImage: di.pointer, dText: dt.pointer, dLogits: dl.pointer, similarities: sim.pointer,
-            rowProbabilities: pr.pointer, columnProbabilities: pc.pointer, image: image, text: text,
-            scale: scale, batch: b, dim: d)
-        checkGradient("infonce image", parameters: image, analytic: di.array, epsilon: 1e-3) { run($0, text, scale) }
-        checkGradient("infonce text", parameters: text, analytic: dt.array, epsilon: 1e-3) { run(image, $0, scale) }
-        checkGradient("infonce scale", parameters: [scale], analytic: [dScale], epsilon: 1e-3) { run(image, text, $0[0]) }
+        XCTAssertEqual(Double(loss), reference / Double(2 * b), accuracy: 1e-5)
     }
 
     /// Several images of one caption in a batch: the targets spread over the positives.
@@ -289,30 +313,14 @@ final class LayerGradientTests: XCTestCase {
         for i in 0..<b { for j in 0..<b where classes[i] == classes[j] { positives[i * b + j] = 1 } }
         let image = unitRows(randomValues(b * d, seed: 52), dim: d), text = unitRows(randomValues(b * d, seed: 53), dim: d)
         let scale: Float = 2.5
-        func run(_ i: [Float], _ t: [Float], _ s: Float) -> Double {
-            let sim = FloatBuffer(count: b * b), pr = FloatBuffer(count: b * b), pc = FloatBuffer(count: b * b)
-            return Double(
-                InfoNCE.forward(
-                    similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
-                    image: i, text: t, scale: s, batch: b, dim: d, positives: positives))
-        }
-        let sim = FloatBuffer(count: b * b), pr = FloatBuffer(count: b * b), pc = FloatBuffer(count: b * b)
-        let loss = InfoNCE.forward(
-            similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
-            image: image, text: text, scale: scale, batch: b, dim: d, positives: positives)
+        let loss = checkInfoNCE(
+            "multi-positive", image: image, text: text, scale: scale, batch: b, dim: d, positives: positives)
         // Reference from the definition: cross-entropy against the uniform distribution over
         // each row's (column's) positives, in double precision.
-        var logits = [[Double]](repeating: [Double](repeating: 0, count: b), count: b)
-        for i in 0..<b {
-            for j in 0..<b {
-                var dot: Double = 0
-                for k in 0..<d { dot += Double(image[i * d + k]) * Double(text[j * d + k]) }
-                logits[i][j] = Double(scale) * dot
-            }
-        }
+        let l = logits(image, text, batch: b, texts: b, dim: d, scale: scale)
         var reference: Double = 0
         for i in 0..<b {
-            let row = logits[i], column = (0..<b).map { logits[$0][i] }
+            let row = l[i], column = (0..<b).map { l[$0][i] }
             let mates = (0..<b).filter { classes[$0] == classes[i] }
             let rowLog = log(row.map(exp).reduce(0, +)), columnLog = log(column.map(exp).reduce(0, +))
             for j in mates {
@@ -320,36 +328,18 @@ final class LayerGradientTests: XCTestCase {
                 reference += -(column[j] - columnLog) / Double(mates.count)
             }
         }
-        reference /= Double(2 * b)
-        XCTAssertEqual(Double(loss), reference, accuracy: 1e-5)
+        XCTAssertEqual(Double(loss), reference / Double(2 * b), accuracy: 1e-5)
         // Not the identity-target loss: the positives change it.
-        let plain = FloatBuffer(count: b * b)
+        let plain = FloatBuffer(count: b * b), pr = FloatBuffer(count: b * b), pc = FloatBuffer(count: b * b)
         XCTAssertNotEqual(
             loss,
             InfoNCE.forward(
                 similarities: plain.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
                 image: image, text: text, scale: scale, batch: b, dim: d),
             accuracy: 1e-3)
-        _ = InfoNCE.forward(
-            similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
-            image: image, text: text, scale: scale, batch: b, dim: d, positives: positives)
-
-        let di = FloatBuffer(count: b * d), dt = FloatBuffer(count: b * d), dl = FloatBuffer(count: b * b)
-        let dScale = InfoNCE.backward(
-            dImage: di.pointer, dText: dt.pointer, dLogits: dl.pointer, similarities: sim.pointer,
-            rowProbabilities: pr.pointer, columnProbabilities: pc.pointer, image: image, text: text,
-            scale: scale, batch: b, dim: d, positives: positives)
-        checkGradient("multi-positive image", parameters: image, analytic: di.array, epsilon: 1e-3) {
-            run($0, text, scale)
-        }
-        checkGradient("multi-positive text", parameters: text, analytic: dt.array, epsilon: 1e-3) {
-            run(image, $0, scale)
-        }
-        checkGradient("multi-positive scale", parameters: [scale], analytic: [dScale], epsilon: 1e-3) {
-            run(image, text, $0[0])
-        }
     }
 
+    /// Extra negative texts (hard negatives): rows over all texts, columns over the pairs.
     func testInfoNCEWithExtraNegativesBackward() {
         // 4 pairs and 3 extra negative texts; negative 5 is also true of image 2.
         let (b, t, d) = (4, 7, 4)
@@ -357,55 +347,22 @@ final class LayerGradientTests: XCTestCase {
         for i in 0..<b { positives[i * t + i] = 1 }
         positives[2 * t + 5] = 1
         let image = unitRows(randomValues(b * d, seed: 54), dim: d), text = unitRows(randomValues(t * d, seed: 55), dim: d)
-        let scale: Float = 3
-        func run(_ i: [Float], _ x: [Float], _ s: Float) -> Double {
-            let sim = FloatBuffer(count: b * t), pr = FloatBuffer(count: b * t), pc = FloatBuffer(count: b * t)
-            return Double(
-                InfoNCE.forward(
-                    similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
-                    image: i, text: x, scale: s, batch: b, dim: d, texts: t, positives: positives))
-        }
+        let loss = checkInfoNCE(
+            "hard-negative", image: image, text: text, scale: 3, batch: b, texts: t, dim: d, positives: positives)
         // Reference from the definition, in double precision: rows over all 7 texts against
         // the row's positives, columns over the 4 images for the first 4 texts only.
-        var logits = [[Double]](repeating: [Double](repeating: 0, count: t), count: b)
-        for i in 0..<b {
-            for j in 0..<t {
-                var dot: Double = 0
-                for k in 0..<d { dot += Double(image[i * d + k]) * Double(text[j * d + k]) }
-                logits[i][j] = Double(scale) * dot
-            }
-        }
+        let l = logits(image, text, batch: b, texts: t, dim: d, scale: 3)
         var reference: Double = 0
         for i in 0..<b {
-            let rowLog = log(logits[i].map(exp).reduce(0, +))
+            let rowLog = log(l[i].map(exp).reduce(0, +))
             let mates = (0..<t).filter { positives[i * t + $0] > 0 }
-            for j in mates { reference -= (logits[i][j] - rowLog) / Double(mates.count) }
+            for j in mates { reference -= (l[i][j] - rowLog) / Double(mates.count) }
         }
         for j in 0..<b {
-            let column = (0..<b).map { logits[$0][j] }
+            let column = (0..<b).map { l[$0][j] }
             reference -= column[j] - log(column.map(exp).reduce(0, +))
         }
-        reference /= Double(2 * b)
-        XCTAssertEqual(run(image, text, scale), reference, accuracy: 1e-5)
-
-        let sim = FloatBuffer(count: b * t), pr = FloatBuffer(count: b * t), pc = FloatBuffer(count: b * t)
-        _ = InfoNCE.forward(
-            similarities: sim.pointer, rowProbabilities: pr.pointer, columnProbabilities: pc.pointer,
-            image: image, text: text, scale: scale, batch: b, dim: d, texts: t, positives: positives)
-        let di = FloatBuffer(count: b * d), dt = FloatBuffer(count: t * d), dl = FloatBuffer(count: b * t)
-        let dScale = InfoNCE.backward(
-            dImage: di.pointer, dText: dt.pointer, dLogits: dl.pointer, similarities: sim.pointer,
-            rowProbabilities: pr.pointer, columnProbabilities: pc.pointer, image: image, text: text,
-            scale: scale, batch: b, dim: d, texts: t, positives: positives)
-        checkGradient("hard-negative image", parameters: image, analytic: di.array, epsilon: 1e-3) {
-            run($0, text, scale)
-        }
-        checkGradient("hard-negative text", parameters: text, analytic: dt.array, epsilon: 1e-3) {
-            run(image, $0, scale)
-        }
-        checkGradient("hard-negative scale", parameters: [scale], analytic: [dScale], epsilon: 1e-3) {
-            run(image, text, $0[0])
-        }
+        XCTAssertEqual(Double(loss), reference / Double(2 * b), accuracy: 1e-5)
     }
 
     func testAdamMatchesHandComputedSteps() {
