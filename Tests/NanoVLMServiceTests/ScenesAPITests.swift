@@ -93,6 +93,15 @@ final class ScenesAPITests: XCTestCase {
         }
     }
 
+    func testEvalHasTheBindingTest() throws {
+        let first = get("/v1/eval")
+        XCTAssertEqual(first.status, 200)
+        let binding = try XCTUnwrap(try object(first)["binding"] as? [String: Any])
+        XCTAssertEqual(binding["cases"] as? Int, dataset.bindingCases(dataset.split(seed: 0)).count)
+        XCTAssertEqual(Set((binding["by_kind"] as? [String: Any])?.keys ?? [:].keys), ["colour", "shape", "argument"])
+        XCTAssertEqual(get("/v1/eval").body, first.body, "the same model gives the same metrics")
+    }
+
     func testClassifyReadsTwoObjectsAndHowTheyRelate() throws {
         let png = try PNGCodec.encode(dataset.galleryImage(42))
         let response = post("/v1/classify", png: png)

@@ -1,3 +1,4 @@
+import Foundation
 import Datasets
 import NanoVLM
 
@@ -52,4 +53,17 @@ public final class LoadedModel: Sendable {
     }
 
     public var dataset: any Dataset { index.dataset }
+
+    /// The evaluation metrics computed from the served weights, once: the model never
+    /// changes, and for the scenes set one evaluation draws 10,000 robustness renders.
+    public var evaluation: EvaluationReport {
+        evaluationLock.withLock {
+            if let evaluated { return evaluated }
+            let report = Evaluator.evaluate(index.model, dataset: dataset, split: split)
+            evaluated = report
+            return report
+        }
+    }
+    private let evaluationLock = NSLock()
+    nonisolated(unsafe) private var evaluated: EvaluationReport?
 }

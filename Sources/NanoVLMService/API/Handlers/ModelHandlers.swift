@@ -29,9 +29,9 @@ extension ServiceAPI {
             sha256: dataset.digest, skipped: dataset.loadReport?.skipped ?? 0)
     }
 
-    /// The evaluation metrics (docs/MODEL.md) computed now on the served model.
+    /// The evaluation metrics (docs/MODEL.md) computed from the served weights (on the first
+    /// request for this model).
     func evaluate(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
-        let model = try state.requireModel()
-        return try JSON.response(Evaluator.evaluate(model.index.model, dataset: model.dataset, split: model.split))
+        try JSON.response(try state.requireModel().evaluation)
     }
 }
