@@ -1,5 +1,5 @@
-import Foundation
 import Datasets
+import Foundation
 import NanoVLM
 
 /// Where the served weights came from (docs/API.md, `GET /v1/model`).
