@@ -93,6 +93,21 @@ final class ScenesAPITests: XCTestCase {
         }
     }
 
+    func testStartUpListsTheGalleryTheWeightsRecord() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nanovlm-scenes-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: path) }
+        let model = DualEncoder(
+            config: ModelConfiguration(), vocabularySize: dataset.vocabulary.count, sequenceLength: dataset.maxWords + 1)
+        var checkpoint = Checkpoint(model: model, dataset: dataset)
+        try checkpoint.save(to: path.path)
+        var configuration = AppConfiguration()
+        configuration.weights = path.path
+        XCTAssertEqual(StartupDataset.source(configuration), "scenes")
+        let listed = try XCTUnwrap(StartupDataset.generated(configuration) as? ScenesDataset)
+        XCTAssertEqual(listed.count, 200, "the recorded gallery size, not the default 2,000")
+        XCTAssertEqual(listed.scenes, dataset.scenes)
+    }
+
     func testEvalHasTheBindingTest() throws {
         let first = get("/v1/eval")
         XCTAssertEqual(first.status, 200)

@@ -15,23 +15,16 @@ does not know, and map an even sample of 243 rather than every image. Prints one
 check and closes with `N passed, M failed`.
 """
 
-import json
 import os
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-from test_page import run_checks  # the shapes page test's browser, helpers and runner
+from test_page import api, run_checks  # the shapes page test's browser, helpers and runner
 
 BASE = os.environ.get("NANOVLM_URL", "http://127.0.0.1:8080").rstrip("/")
 FOLDER = Path(os.environ.get("NANOVLM_FOLDER", "artifacts/browser/folder"))
 WAIT = 30
-
-
-def api(path):
-    with urllib.request.urlopen(BASE + path, timeout=30) as response:
-        return json.load(response)
 
 
 def check_sized_by_the_dataset(page, model):

@@ -10,19 +10,12 @@ relation with the best captions. Prints one line per check and closes with
 `N passed, M failed`.
 """
 
-import json
 import os
 import sys
-import urllib.request
 
-from test_page import run_checks  # the shapes page test's browser, helpers and runner
+from test_page import api, run_checks  # the shapes page test's browser, helpers and runner
 
 BASE = os.environ.get("NANOVLM_URL", "http://127.0.0.1:8080").rstrip("/")
-
-
-def api(path):
-    with urllib.request.urlopen(BASE + path, timeout=30) as response:
-        return json.load(response)
 
 
 def check_shows_the_scene_tools(page, model):

@@ -139,11 +139,15 @@ public final class Trainer {
             let trainingSeconds = Date().timeIntervalSince(epochStart)
             report.imagesPerSecond = Double(order.count) / max(trainingSeconds, 1e-9)
             if epoch % max(evaluateEvery, 1) == 0 || epoch == config.epochs {
-                let val = Evaluator.validationAmongAll(model, dataset: dataset, split: split, table: table)
+                // One embedding of the gallery serves both figures.
+                let images = Evaluator.imageEmbeddings(model, dataset)
+                let val = Evaluator.validationAmongAll(
+                    model, dataset: dataset, split: split, table: table, imageEmbeddings: images)
                 report.valR1ImageToText = val.imageToText.r1
                 report.valR1TextToImage = val.textToImage.r1
                 if !binding.isEmpty {
-                    report.binding = Evaluator.binding(model, dataset: dataset, cases: binding).overall
+                    report.binding =
+                        Evaluator.binding(model, dataset: dataset, cases: binding, imageEmbeddings: images).overall
                 }
             }
             report.elapsed = Date().timeIntervalSince(start)

@@ -8,24 +8,29 @@ import JSON
 /// dataset is known only once it has been opened.
 enum StartupDataset {
     /// The source start-up will serve, e.g. `shapes` or `folder:photos`.
-    static func source(_ configuration: AppConfiguration) -> String {
-        guard FileManager.default.fileExists(atPath: configuration.weights) else { return configuration.data.source }
-        return recordedSource(weights: configuration.weights) ?? configuration.data.source
+    static func source(_ configuration: AppConfiguration) -> String { data(configuration).source }
+
+    /// The data settings start-up will serve: those the weights record, else the configured ones.
+    static func data(_ configuration: AppConfiguration) -> DataConfiguration {
+        guard FileManager.default.fileExists(atPath: configuration.weights) else { return configuration.data }
+        return recordedData(weights: configuration.weights) ?? configuration.data
     }
 
-    /// The generated set start-up will serve, or nil for a file dataset.
+    /// The generated set start-up will serve (with its recorded settings: a scenes gallery of
+    /// another size), or nil for a file dataset.
     static func generated(_ configuration: AppConfiguration) -> (any Dataset)? {
-        guard case .generated(let name)? = try? DatasetSource(source(configuration)) else { return nil }
-        return try? DatasetRegistry.dataset(named: name)
+        let data = data(configuration)
+        guard case .generated? = try? DatasetSource(data.source) else { return nil }
+        return try? DatasetRegistry.open(data, seed: configuration.training.seed)
     }
 
     /// Headers larger than this are not read here: start-up reports the file's problem.
     static let maxHeaderBytes = 16 << 20
 
-    /// The `data.source` a weights file records in its safetensors header (`data_config`,
-    /// else the dataset name), read without loading its tensors; nil when the header cannot
-    /// be read.
-    static func recordedSource(weights path: String) -> String? {
+    /// The data settings a weights file records in its safetensors header (`data_config`,
+    /// else the dataset name with default settings), read without loading its tensors; nil
+    /// when the header cannot be read.
+    static func recordedData(weights path: String) -> DataConfiguration? {
         guard let file = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? file.close() }
         guard let length = try? file.read(upToCount: 8), length.count == 8 else { return nil }
@@ -37,9 +42,10 @@ enum StartupDataset {
         if case .string(let data)? = metadata["data_config"],
             let configuration = try? JSONDecoder().decode(DataConfiguration.self, from: Data(data.utf8))
         {
-            return configuration.source
+            return configuration
         }
-        if case .string(let name)? = metadata["dataset"] { return name }
-        return DatasetRegistry.defaultName
+        var data = DataConfiguration()
+        if case .string(let name)? = metadata["dataset"] { data.source = name }
+        return data
     }
 }
