@@ -74,21 +74,28 @@ public enum ClassToken {
 public enum PatchEmbedding {
     public static let inChannels = 3
 
-    /// (B, S, S, 3) → (B, N, 3·p·p).
+    /// (B, S, S, 3) → (B, N, 3·k·k): the k×k window of each of the (S/p)² patches, centred on
+    /// it (k − p is even; k = p tiles the image, a larger k overlaps its neighbours and reads
+    /// zeros past the border), as `nn.Conv2d(3, C, k, stride=p, padding=(k − p)/2)` sees it.
     public static func patchify(
-        _ patches: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, batch: Int, side: Int, patch p: Int
+        _ patches: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, batch: Int, side: Int, patch p: Int,
+        kernel: Int? = nil
     ) {
-        let grid = side / p, k = inChannels * p * p
+        let k = kernel ?? p, pad = (k - p) / 2, grid = side / p, width = inChannels * k * k
+        patches.update(repeating: 0, count: batch * grid * grid * width)
         for b in 0..<batch {
             let image = input + b * side * side * inChannels
             for py in 0..<grid {
                 for px in 0..<grid {
-                    let row = patches + ((b * grid + py) * grid + px) * k
-                    for c in 0..<inChannels {
-                        for kh in 0..<p {
-                            let src = image + ((py * p + kh) * side + px * p) * inChannels + c
-                            let dst = row + (c * p + kh) * p
-                            for kw in 0..<p { dst[kw] = src[kw * inChannels] }
+                    let row = patches + ((b * grid + py) * grid + px) * width
+                    for kh in 0..<k {
+                        let y = py * p - pad + kh
+                        guard (0..<side).contains(y) else { continue }
+                        for kw in 0..<k {
+                            let x = px * p - pad + kw
+                            guard (0..<side).contains(x) else { continue }
+                            let src = image + (y * side + x) * inChannels
+                            for c in 0..<inChannels { row[(c * k + kh) * k + kw] = src[c] }
                         }
                     }
                 }
@@ -98,19 +105,23 @@ public enum PatchEmbedding {
 
     /// The adjoint of `patchify`: adds patch gradients back onto the image.
     static func unpatchifyAdd(
-        _ dInput: UnsafeMutablePointer<Float>, _ dPatches: UnsafePointer<Float>, batch: Int, side: Int, patch p: Int
+        _ dInput: UnsafeMutablePointer<Float>, _ dPatches: UnsafePointer<Float>, batch: Int, side: Int, patch p: Int,
+        kernel: Int? = nil
     ) {
-        let grid = side / p, k = inChannels * p * p
+        let k = kernel ?? p, pad = (k - p) / 2, grid = side / p, width = inChannels * k * k
         for b in 0..<batch {
             let image = dInput + b * side * side * inChannels
             for py in 0..<grid {
                 for px in 0..<grid {
-                    let row = dPatches + ((b * grid + py) * grid + px) * k
-                    for c in 0..<inChannels {
-                        for kh in 0..<p {
-                            let dst = image + ((py * p + kh) * side + px * p) * inChannels + c
-                            let src = row + (c * p + kh) * p
-                            for kw in 0..<p { dst[kw * inChannels] += src[kw] }
+                    let row = dPatches + ((b * grid + py) * grid + px) * width
+                    for kh in 0..<k {
+                        let y = py * p - pad + kh
+                        guard (0..<side).contains(y) else { continue }
+                        for kw in 0..<k {
+                            let x = px * p - pad + kw
+                            guard (0..<side).contains(x) else { continue }
+                            let dst = image + (y * side + x) * inChannels
+                            for c in 0..<inChannels { dst[c] += row[(c * k + kh) * k + kw] }
                         }
                     }
                 }
@@ -120,30 +131,32 @@ public enum PatchEmbedding {
 
     /// - Parameters:
     ///   - output: (B, N, C), overwritten.
-    ///   - patches: (B, N, 3·p·p), overwritten; the backward needs it.
+    ///   - patches: (B, N, 3·k·k), overwritten; the backward needs it.
     ///   - input: (B, S, S, 3).
-    ///   - weight: (C, 3, p, p); bias (C).
+    ///   - weight: (C, 3, k, k); bias (C). `kernel` k defaults to the patch side p.
     public static func forward(
         output: UnsafeMutablePointer<Float>, patches: UnsafeMutablePointer<Float>,
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        batch: Int, side: Int, patch: Int, dim: Int
+        batch: Int, side: Int, patch: Int, kernel: Int? = nil, dim: Int
     ) {
-        patchify(patches, input, batch: batch, side: side, patch: patch)
+        let k = kernel ?? patch
+        patchify(patches, input, batch: batch, side: side, patch: patch, kernel: k)
         let n = (side / patch) * (side / patch)
         Linear.forward(
             output: output, input: patches, weight: weight, bias: bias,
-            rows: batch * n, inFeatures: inChannels * patch * patch, outFeatures: dim)
+            rows: batch * n, inFeatures: inChannels * k * k, outFeatures: dim)
     }
 
-    /// Accumulates into dWeight, dBias and, when given, dInput (then `dPatches`, (B, N, 3·p·p)
+    /// Accumulates into dWeight, dBias and, when given, dInput (then `dPatches`, (B, N, 3·k·k)
     /// scratch, is needed).
     public static func backward(
         dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
         dPatches: UnsafeMutablePointer<Float>?,
         dOutput: UnsafePointer<Float>, patches: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        batch: Int, side: Int, patch: Int, dim: Int
+        batch: Int, side: Int, patch: Int, kernel: Int? = nil, dim: Int
     ) {
-        let n = (side / patch) * (side / patch), k = inChannels * patch * patch
+        let kernel = kernel ?? patch
+        let n = (side / patch) * (side / patch), k = inChannels * kernel * kernel
         var patchGradient: UnsafeMutablePointer<Float>? = nil
         if dInput != nil, let dPatches {
             dPatches.update(repeating: 0, count: batch * n * k)
@@ -153,7 +166,7 @@ public enum PatchEmbedding {
             dInput: patchGradient, dWeight: dWeight, dBias: dBias, dOutput: dOutput, input: patches, weight: weight,
             rows: batch * n, inFeatures: k, outFeatures: dim)
         if let dInput, let patchGradient {
-            unpatchifyAdd(dInput, patchGradient, batch: batch, side: side, patch: patch)
+            unpatchifyAdd(dInput, patchGradient, batch: batch, side: side, patch: patch, kernel: kernel)
         }
     }
 }

@@ -189,6 +189,19 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
         try JSONValue.parse([UInt8](try JSONCoding.encoder().encode(AppConfiguration())))
     }
 
+    /// The settings that hold any number although their default is whole (`warmup_epochs`
+    /// 0): each whole default is tried as 0.5 and kept if the configuration still decodes.
+    static let realLeaves: Set<String> = {
+        guard let tree = try? defaultTree(), let half = JSONValue.double(0.5) else { return [] }
+        func isReal(_ leaf: String) -> Bool {
+            guard case .number(let slot)? = value(at: leaf, in: tree), slot.wholeValue != nil else { return false }
+            var probe = tree
+            guard (try? set(leaf, value: half, in: &probe)) != nil else { return false }
+            return (try? JSONDecoder().decode(AppConfiguration.self, from: Data(probe.serialized))) != nil
+        }
+        return Set(leaves(of: tree, path: "").filter(isReal))
+    }()
+
     static func leaves(of value: JSONValue, path: String) -> [String] {
         guard case .object(let o) = value else { return [path] }
         return o.keys.sorted().flatMap { leaves(of: o[$0] ?? .null, path: path.isEmpty ? $0 : "\(path).\($0)") }
@@ -224,7 +237,7 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
     static func conform(_ value: JSONValue, to example: JSONValue, key: String) throws -> JSONValue {
         switch (example, value) {
         case (.bool, .bool), (.string, .string): return value
-        case (.number(let slot), .number(let given)) where slot.wholeValue != nil:
+        case (.number(let slot), .number(let given)) where slot.wholeValue != nil && !realLeaves.contains(key):
             if let whole = given.wholeValue { return .int(whole) }
         case (.number, .number(let given)):
             guard let double = given.double.flatMap(JSONValue.double) else {
@@ -242,13 +255,23 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
 
     /// Sets one leaf from text (environment or flag), parsed to the leaf's type.
     static func set(_ path: String, text: String, in tree: inout JSONValue, source: String) throws {
+        try set(path, in: &tree, source: source) { try parse(text, like: $0, key: path, source: source) }
+    }
+
+    static func set(_ path: String, value: JSONValue, in tree: inout JSONValue) throws {
+        try set(path, in: &tree, source: "a probe") { _ in value }
+    }
+
+    private static func set(
+        _ path: String, in tree: inout JSONValue, source: String, to value: (JSONValue) throws -> JSONValue
+    ) throws {
         let parts = path.split(separator: ".").map(String.init)
         func update(_ node: JSONValue, _ index: Int) throws -> JSONValue {
             guard case .object(var o) = node, let child = o[parts[index]] else {
                 throw ConfigurationError(key: path, message: "unknown setting (from \(source))")
             }
             if index == parts.count - 1 {
-                o[parts[index]] = try parse(text, like: child, key: path, source: source)
+                o[parts[index]] = try value(child)
             } else {
                 o[parts[index]] = try update(child, index + 1)
             }
@@ -264,7 +287,7 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
         }
         switch example {
         case .string: return .string(text)
-        case .number(let slot) where slot.wholeValue != nil:
+        case .number(let slot) where slot.wholeValue != nil && !realLeaves.contains(key):
             guard let i = Int(trimmed) else { throw fail("an integer") }
             return .int(i)
         case .number:

@@ -379,6 +379,21 @@ final class LayerGradientTests: XCTestCase {
         XCTAssertEqual(adam.step, 2)
     }
 
+    /// Decoupled weight decay as torch.optim.AdamW applies it: p ← p · (1 − lr · λ), then the
+    /// Adam step; a zero gradient still shrinks the parameter.
+    func testAdamWeightDecayIsDecoupled() {
+        var adam = Adam(learningRate: 0.1, weightDecay: 0.5)
+        let p = FloatBuffer([2.0, -1.0]), m = FloatBuffer(count: 2), v = FloatBuffer(count: 2)
+        adam.update(parameters: p.pointer, gradients: [0.5, 0], firstMoment: m.pointer, secondMoment: v.pointer, count: 2)
+        let decayed: Float = 2 * (1 - 0.05), step: Float = 0.1 * 0.5 / (0.5 + 1e-8)
+        XCTAssertEqual(p[0], decayed - step, accuracy: 1e-6)
+        XCTAssertEqual(p[1], -0.95, accuracy: 1e-7)
+        adam.learningRate = 0.01
+        adam.update(parameters: p.pointer, gradients: [0.5, 0], firstMoment: m.pointer, secondMoment: v.pointer, count: 2)
+        let twice: Float = -0.95 * 0.995
+        XCTAssertEqual(p[1], twice, accuracy: 1e-7)
+    }
+
     /// The eight-lane path and the scalar tail give the bits of the update rule written out in
     /// Float, over a buffer that is not a multiple of eight, split over two threads.
     func testAdamLanesMatchTheRuleBitForBit() {

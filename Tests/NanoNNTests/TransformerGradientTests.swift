@@ -103,9 +103,15 @@ final class TransformerGradientTests: XCTestCase {
         checkGradient("class token input", parameters: input, analytic: dx.array) { run($0, table, cls) }
     }
 
+    /// Tiling patches (k = p) and overlapping windows (k = 8 on p = 4, two pixels of zero
+    /// padding), each against a loop-by-loop convolution and finite differences.
     func testPatchEmbeddingMatchesDirectConvolutionAndBackward() {
+        for kernel in [4, 8] { checkPatchEmbedding(kernel: kernel) }
+    }
+
+    func checkPatchEmbedding(kernel kk: Int) {
         let (b, side, p, c) = (2, 8, 4, 5)
-        let grid = side / p, n = grid * grid, k = 3 * p * p
+        let grid = side / p, n = grid * grid, k = 3 * kk * kk, pad = (kk - p) / 2
         let input = randomValues(b * side * side * 3, seed: 61)
         let weight = randomValues(c * k, seed: 62, scale: 0.5)
         let bias = randomValues(c, seed: 63)
@@ -114,10 +120,11 @@ final class TransformerGradientTests: XCTestCase {
             let out = FloatBuffer(count: b * n * c), patches = FloatBuffer(count: b * n * k)
             PatchEmbedding.forward(
                 output: out.pointer, patches: patches.pointer, input: x, weight: w, bias: bs,
-                batch: b, side: side, patch: p, dim: c)
+                batch: b, side: side, patch: p, kernel: kk, dim: c)
             return out
         }
-        // An independent loop-by-loop Conv2d(3, C, p, stride=p) on the NCHW-indexed weight.
+        // An independent loop-by-loop Conv2d(3, C, k, stride=p, padding=(k − p)/2) on the
+        // NCHW-indexed weight.
         let out = run(input, weight, bias)
         var worst: Float = 0
         for bi in 0..<b {
@@ -126,10 +133,12 @@ final class TransformerGradientTests: XCTestCase {
                     for o in 0..<c {
                         var s = bias[o]
                         for ch in 0..<3 {
-                            for kh in 0..<p {
-                                for kw in 0..<p {
-                                    let pixel = input[((bi * side + py * p + kh) * side + px * p + kw) * 3 + ch]
-                                    s += weight[((o * 3 + ch) * p + kh) * p + kw] * pixel
+                            for kh in 0..<kk {
+                                for kw in 0..<kk {
+                                    let y = py * p - pad + kh, x = px * p - pad + kw
+                                    guard (0..<side).contains(y), (0..<side).contains(x) else { continue }
+                                    let pixel = input[((bi * side + y) * side + x) * 3 + ch]
+                                    s += weight[((o * 3 + ch) * kk + kh) * kk + kw] * pixel
                                 }
                             }
                         }
@@ -138,20 +147,26 @@ final class TransformerGradientTests: XCTestCase {
                 }
             }
         }
-        print("patch embedding vs direct convolution: max abs difference \(worst) (tolerance 1e-5)")
+        print("patch embedding (k \(kk)) vs direct convolution: max abs difference \(worst) (tolerance 1e-5)")
         XCTAssertLessThan(worst, 1e-5)
         let patches = FloatBuffer(count: b * n * k)
-        PatchEmbedding.patchify(patches.pointer, input, batch: b, side: side, patch: p)
+        PatchEmbedding.patchify(patches.pointer, input, batch: b, side: side, patch: p, kernel: kk)
         let dx = FloatBuffer(count: input.count), dw = FloatBuffer(count: weight.count), db = FloatBuffer(count: c)
         let dPatches = FloatBuffer(count: b * n * k)
         PatchEmbedding.backward(
             dInput: dx.pointer, dWeight: dw.pointer, dBias: db.pointer, dPatches: dPatches.pointer, dOutput: r,
-            patches: patches.pointer, weight: weight, batch: b, side: side, patch: p, dim: c)
+            patches: patches.pointer, weight: weight, batch: b, side: side, patch: p, kernel: kk, dim: c)
         // Keep each output alive while it is summed.
         func loss(_ out: FloatBuffer) -> Double { weightedSum(out.pointer, r) }
-        checkGradient("patch embedding input", parameters: input, analytic: dx.array) { loss(run($0, weight, bias)) }
-        checkGradient("patch embedding weight", parameters: weight, analytic: dw.array) { loss(run(input, $0, bias)) }
-        checkGradient("patch embedding bias", parameters: bias, analytic: db.array) { loss(run(input, weight, $0)) }
+        checkGradient("patch embedding (k \(kk)) input", parameters: input, analytic: dx.array) {
+            loss(run($0, weight, bias))
+        }
+        checkGradient("patch embedding (k \(kk)) weight", parameters: weight, analytic: dw.array) {
+            loss(run(input, $0, bias))
+        }
+        checkGradient("patch embedding (k \(kk)) bias", parameters: bias, analytic: db.array) {
+            loss(run(input, weight, $0))
+        }
     }
 
     func testTransformerBlockBackward() {

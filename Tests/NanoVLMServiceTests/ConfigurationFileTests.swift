@@ -49,4 +49,22 @@ final class ConfigurationFileTests: XCTestCase {
         XCTAssertEqual(settings.port, 8080)
         XCTAssertEqual(settings.adminToken, "")
     }
+
+    /// A setting of any number whose default is whole (`training.warmup_epochs` 0) takes a
+    /// fraction from a file and from the environment; an integer setting still refuses one.
+    func testFractionsWhereTheDefaultIsWholeButTheSettingIsReal() throws {
+        XCTAssertTrue(AppConfiguration.realLeaves.isSuperset(of: ["training.warmup_epochs", "training.weight_decay"]))
+        XCTAssertFalse(AppConfiguration.realLeaves.contains("server.port"))
+        XCTAssertFalse(AppConfiguration.realLeaves.contains("training.epochs"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("fractions-\(getpid()).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(#"{"training": {"warmup_epochs": 2.5}}"#.utf8).write(to: file)
+        XCTAssertEqual(try AppConfiguration.load(path: file.path, environment: [:]).training.warmupEpochs, 2.5)
+        let fromEnvironment = try AppConfiguration.load(
+            path: nil, environment: ["NANOVLM_TRAINING_WEIGHT_DECAY": "0.05"])
+        XCTAssertEqual(fromEnvironment.training.weightDecay, 0.05)
+        XCTAssertThrowsError(try AppConfiguration.load(path: nil, environment: ["NANOVLM_TRAINING_EPOCHS": "2.5"])) {
+            XCTAssertTrue("\($0)".contains("must be an integer"), "\($0)")
+        }
+    }
 }

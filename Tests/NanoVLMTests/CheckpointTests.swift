@@ -159,7 +159,8 @@ final class CheckpointTests: XCTestCase {
     }
 
     /// The same for all four encoder combinations at their default sizes (and one
-    /// vit+attention of other shapes with a learnable τ): the NumPy script implements the
+    /// vit+attention of other shapes with a learnable τ, and a vit of tiled patches read at
+    /// `[CLS]`): the NumPy script implements the
     /// transformer blocks as PyTorch's nn.TransformerEncoderLayer(norm_first=True,
     /// activation=nn.GELU(approximate='tanh')), the patch embedding as a strided Conv2d, and
     /// checks every tensor name and shape against the README's tables. The agreement is held
@@ -196,6 +197,12 @@ final class CheckpointTests: XCTestCase {
         other.embeddingDim = 24
         other.learnableTemperature = true
         configurations.append(other)
+        var tiled = ModelConfiguration()
+        tiled.imageEncoder = .vit
+        tiled.vit.pool = .cls
+        tiled.vit.patchOverlap = 0
+        tiled.seed = 8
+        configurations.append(tiled)
 
         for config in configurations {
             let initial = DualEncoder(config: config, vocabularySize: ShapesVocabulary.tokens.count)

@@ -31,38 +31,55 @@ final class EncoderChoiceTests: XCTestCase {
     /// ModelGradientTests'), learnable τ included.
     func testFullModelGradientPerCombination() {
         for (image, text) in Self.combinations.dropFirst() {
-            var config = tinyConfiguration(image: image, text: text, seed: 3)
-            config.channels = [4, 4, 6, 6]
-            config.embeddingDim = 6
-            config.tokenDim = 8
-            config.temperature = 0.1
-            config.learnableTemperature = true
-            let model = DualEncoder(config: config, vocabularySize: 7)
-            let batch = 3
-            var rng = SeededRandom(seed: 9)
-            let images = (0..<batch).map { _ in
-                RGBImage(width: 32, height: 32, pixels: (0..<(32 * 32 * 3)).map { _ in Float(rng.uniform()) })
-            }
-            let step = ContrastiveStep(model: model, batch: batch)
-            step.set(images: images, words: [[1, 2, 3], [4, 5], [6]])  // two padded rows
-            step.run(count: batch)
-            let mask = step.reluMask
-            let analytic = step.gradients.array
-            let original = model.parameters.array
-            for entry in model.layout.entries
-            where entry.name.contains("transformer") || !entry.name.contains("convs") || entry.name.hasSuffix("4.weight") {
-                let values = Array(original[entry.offset..<(entry.offset + entry.count)])
-                let grads = Array(analytic[entry.offset..<(entry.offset + entry.count)])
-                checkGradient(
-                    "\(image)+\(text) \(entry.name)", parameters: values, analytic: grads,
-                    epsilon: 3e-3, tolerance: 5e-2, maxChecks: 30, floor: 1e-2
-                ) { probe in
-                    step.loss(probing: entry, with: probe, restoring: values, mask: mask, model: model, count: batch)
-                }
-            }
+            checkFullModelGradient(tinyConfiguration(image: image, text: text, seed: 3), label: "\(image)+\(text)")
         }
     }
 
+    /// The vision transformer's options beside the default (overlapping windows read by the
+    /// mean, in testFullModelGradientPerCombination): tiled patches, the `[CLS]` row.
+    func testFullModelGradientOfTheVisionTransformerOptions() {
+        var config = tinyConfiguration(image: .vit, text: .mean, seed: 4)
+        config.vit.pool = .cls
+        config.vit.patchOverlap = 0
+        checkFullModelGradient(config, label: "vit tiled, cls")
+        config.vit.pool = .mean
+        checkFullModelGradient(config, label: "vit tiled, mean")
+        config.vit.pool = .cls
+        config.vit.patchOverlap = 2
+        checkFullModelGradient(config, label: "vit overlap 2, cls")
+    }
+
+    func checkFullModelGradient(_ tiny: ModelConfiguration, label: String) {
+        var config = tiny
+        config.channels = [4, 4, 6, 6]
+        config.embeddingDim = 6
+        config.tokenDim = 8
+        config.temperature = 0.1
+        config.learnableTemperature = true
+        let model = DualEncoder(config: config, vocabularySize: 7)
+        let batch = 3
+        var rng = SeededRandom(seed: 9)
+        let images = (0..<batch).map { _ in
+            RGBImage(width: 32, height: 32, pixels: (0..<(32 * 32 * 3)).map { _ in Float(rng.uniform()) })
+        }
+        let step = ContrastiveStep(model: model, batch: batch)
+        step.set(images: images, words: [[1, 2, 3], [4, 5], [6]])  // two padded rows
+        step.run(count: batch)
+        let mask = step.reluMask
+        let analytic = step.gradients.array
+        let original = model.parameters.array
+        for entry in model.layout.entries
+        where entry.name.contains("transformer") || !entry.name.contains("convs") || entry.name.hasSuffix("4.weight") {
+            let values = Array(original[entry.offset..<(entry.offset + entry.count)])
+            let grads = Array(analytic[entry.offset..<(entry.offset + entry.count)])
+            checkGradient(
+                "\(label) \(entry.name)", parameters: values, analytic: grads,
+                epsilon: 3e-3, tolerance: 5e-2, maxChecks: 30, floor: 1e-2
+            ) { probe in
+                step.loss(probing: entry, with: probe, restoring: values, mask: mask, model: model, count: batch)
+            }
+        }
+    }
 
     /// Padding never changes the `[CLS]` output: the same partial caption embedded alone,
     /// in a batch padded to 4 and to 16 positions, with any token in the padding.
@@ -126,7 +143,8 @@ final class EncoderChoiceTests: XCTestCase {
         config.vit.patchSize = 4
         let file = try SafeTensorsFile.decode(try Checkpoint(model: DualEncoder(config: config, vocabularySize: 22)).encode())
         let expected: [String: [Int]] = [
-            "image_encoder.patch_embedding.weight": [8, 3, 4, 4], "image_encoder.patch_embedding.bias": [8],
+            // p + 2·overlap: nn.Conv2d(3, 8, 8, stride=4, padding=2).
+            "image_encoder.patch_embedding.weight": [8, 3, 8, 8], "image_encoder.patch_embedding.bias": [8],
             "image_encoder.class_embedding": [8], "image_encoder.position_embedding": [65, 8],
             "image_encoder.transformer.layers.1.self_attn.in_proj_weight": [24, 8],
             "image_encoder.transformer.layers.1.self_attn.in_proj_bias": [24],
@@ -178,6 +196,16 @@ final class EncoderChoiceTests: XCTestCase {
         XCTAssertTrue(message { $0.vit.patchSize = 5 }.contains("model.vit.patch_size"))
         XCTAssertTrue(message { $0.vit.layers = 0 }.contains("model.vit.layers"))
         XCTAssertTrue(message { $0.vit.mlpRatio = 0 }.contains("model.vit.mlp_ratio"))
+        XCTAssertTrue(message { $0.vit.patchOverlap = 17 }.contains("model.vit.patch_overlap"))
+        XCTAssertEqual(
+            decodingError(#"{"vit": {"pool": "max"}}"#), #"configuration model.vit.pool: must be "mean" or "cls" (got "max")"#)
+        // A weights file from before `pool` and `patch_overlap` existed holds a tiled vit read at [CLS].
+        let legacy = try? JSONDecoder().decode(
+            ModelConfiguration.self, from: Data(#"{"image_encoder": "vit", "vit": {"width": 64}}"#.utf8))
+        XCTAssertEqual(legacy?.vit.pool, .cls)
+        XCTAssertEqual(legacy?.vit.patchOverlap, 0)
+        XCTAssertEqual(ModelConfiguration().vit.pool, .mean)
+        XCTAssertEqual(ModelConfiguration().vit.patchOverlap, 2)
         XCTAssertTrue(message { $0.attention.heads = 5 }.contains("model.attention.heads"))
         XCTAssertTrue(message { $0.attention.layers = 99 }.contains("model.attention.layers"))
     }

@@ -7,9 +7,10 @@ metadata, and computes embeddings as the equivalent PyTorch modules would, in fl
 - `cnn` image encoder: NCHW convolutions with (out, in, 3, 3) weights, stride 2, padding 1,
   ReLU after the first four, flatten → LayerNorm (eps 1e-5) → F.normalize.
 - `mean` text encoder: token embeddings of [CLS] + words → mean → Linear → LayerNorm → F.normalize.
-- `vit` image encoder: nn.Conv2d(3, C, p, stride=p) patch embedding, flatten(2).transpose(1, 2)
-  → [CLS] (class_embedding) in front → + position_embedding → nn.TransformerEncoder → row 0
-  → Linear → LayerNorm → F.normalize.
+- `vit` image encoder: nn.Conv2d(3, C, p + 2·overlap, stride=p, padding=overlap) patch
+  embedding, flatten(2).transpose(1, 2) → [CLS] (class_embedding) in front
+  → + position_embedding → nn.TransformerEncoder → the mean of all rows (pool `mean`) or
+  row 0 (`cls`) → Linear → LayerNorm → F.normalize.
 - `attention` text encoder: token embeddings of [CLS] + words + position_embedding.weight[:T]
   → nn.TransformerEncoder → row 0 → Linear → LayerNorm → F.normalize. A sequence is run at its
   own length: what a src_key_padding_mask gives the valid rows of a padded batch.
@@ -123,12 +124,16 @@ def conv3x3_stride2(x, w, b):
 
 
 def patch_conv(x, w, b, p):
-    # nn.Conv2d(3, C, p, stride=p) on x (3, S, S), w (C, 3, p, p) → (C, S/p, S/p).
+    # nn.Conv2d(3, C, k, stride=p, padding=(k - p) // 2) on x (3, S, S), w (C, 3, k, k)
+    # → (C, S/p, S/p); k = p tiles the image.
+    k = w.shape[2]
+    pad = (k - p) // 2
     g = x.shape[1] // p
+    x = np.pad(x, ((0, 0), (pad, pad), (pad, pad)))
     out = np.zeros((w.shape[0], g, g))
-    for kh in range(p):
-        for kw in range(p):
-            out += np.einsum("oc,cyx->oyx", w[:, :, kh, kw], x[:, kh::p, kw::p])
+    for kh in range(k):
+        for kw in range(k):
+            out += np.einsum("oc,cyx->oyx", w[:, :, kh, kw], x[:, kh:kh + g * p:p, kw:kw + g * p:p])
     return out + b[:, None, None]
 
 
@@ -155,7 +160,8 @@ def vit_image(t, config, pixels, gelu):
     tokens = np.concatenate([t["image_encoder.class_embedding"][None, :], tokens], axis=0)
     tokens = tokens + t["image_encoder.position_embedding"]
     out = transformer(tokens, t, "image_encoder", v["layers"], v["heads"], gelu)
-    return head(out[0], t, "image_encoder")
+    pooled = out.mean(axis=0) if v["pool"] == "mean" else out[0]
+    return head(pooled, t, "image_encoder")
 
 
 def mean_text(t, config, tokens, gelu):
@@ -206,9 +212,10 @@ def expected_shapes(config):
     else:
         v = config["vit"]
         c, p = v["width"], v["patch_size"]
+        k = p + 2 * v["patch_overlap"]
         n = (SIDE // p) ** 2
         shapes.update({
-            "image_encoder.patch_embedding.weight": (c, 3, p, p), "image_encoder.patch_embedding.bias": (c,),
+            "image_encoder.patch_embedding.weight": (c, 3, k, k), "image_encoder.patch_embedding.bias": (c,),
             "image_encoder.class_embedding": (c,), "image_encoder.position_embedding": (n + 1, c),
         })
         shapes.update(transformer_shapes("image_encoder", c, v["layers"], v["mlp_ratio"] * c))

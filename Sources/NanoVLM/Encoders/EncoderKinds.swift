@@ -29,6 +29,16 @@ public enum TextEncoderKind: String, CaseIterable, Codable, Sendable, CustomStri
     public var description: String { rawValue }
 }
 
+/// What the vision transformer's head reads (`model.vit.pool`).
+public enum TokenPooling: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
+    /// The mean of every row, `[CLS]` included.
+    case mean
+    /// The `[CLS]` row alone.
+    case cls
+
+    public var description: String { rawValue }
+}
+
 extension CaseIterable where Self: RawRepresentable, RawValue == String {
     /// `"cnn" or "vit"`, `"a", "b" or "c"`: the names for an error message.
     public static var quotedNames: String {

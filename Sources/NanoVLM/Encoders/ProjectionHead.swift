@@ -57,11 +57,22 @@ struct ProjectionHead {
             output: ws.output.pointer, norms: ws.norms.pointer, input: ws.normed.pointer, rows: count, dim: dim)
     }
 
-    /// Reads row 0 (`[CLS]`) of each of `count` sequences of `length` in `stream` (B, T, C).
+    /// Reads each of `count` sequences of `length` in `stream` (B, T, C): row 0 (`[CLS]`), or
+    /// the mean of all rows when `mean`.
     func forward(
-        _ ws: Workspace, stream: UnsafePointer<Float>, length: Int, parameters p: UnsafePointer<Float>, count: Int
+        _ ws: Workspace, stream: UnsafePointer<Float>, length: Int, mean: Bool = false,
+        parameters p: UnsafePointer<Float>, count: Int
     ) {
-        for b in 0..<count { (ws.input.pointer + b * width).update(from: stream + b * length * width, count: width) }
+        for b in 0..<count {
+            let row = ws.input.pointer + b * width, sequence = stream + b * length * width
+            row.update(from: sequence, count: width)
+            guard mean else { continue }
+            for t in 1..<length {
+                for c in 0..<width { row[c] += sequence[t * width + c] }
+            }
+            let scale = 1 / Float(length)
+            for c in 0..<width { row[c] *= scale }
+        }
         forward(ws, parameters: p, count: count)
     }
 
@@ -86,13 +97,28 @@ struct ProjectionHead {
             rows: count, inFeatures: width, outFeatures: dim)
     }
 
-    /// Overwrites `dStream` (B, T, C) with the gradient of the `[CLS]` rows (zeros elsewhere).
+    /// Overwrites `dStream` (B, T, C) with the gradient of the rows read: the `[CLS]` rows
+    /// (zeros elsewhere), or every row's share of the mean.
     func backward(
-        _ ws: Workspace, dStream: UnsafeMutablePointer<Float>, length: Int, dOutput: UnsafePointer<Float>,
-        parameters p: UnsafePointer<Float>, gradients g: UnsafeMutablePointer<Float>, count: Int
+        _ ws: Workspace, dStream: UnsafeMutablePointer<Float>, length: Int, mean: Bool = false,
+        dOutput: UnsafePointer<Float>, parameters p: UnsafePointer<Float>, gradients g: UnsafeMutablePointer<Float>,
+        count: Int
     ) {
         backward(ws, dOutput: dOutput, parameters: p, gradients: g, count: count)
-        dStream.update(repeating: 0, count: count * length * width)
-        for b in 0..<count { (dStream + b * length * width).update(from: ws.dInput.pointer + b * width, count: width) }
+        guard mean else {
+            dStream.update(repeating: 0, count: count * length * width)
+            for b in 0..<count {
+                (dStream + b * length * width).update(from: ws.dInput.pointer + b * width, count: width)
+            }
+            return
+        }
+        let scale = 1 / Float(length)
+        for b in 0..<count {
+            let d = ws.dInput.pointer + b * width
+            for t in 0..<length {
+                let row = dStream + (b * length + t) * width
+                for c in 0..<width { row[c] = d[c] * scale }
+            }
+        }
     }
 }

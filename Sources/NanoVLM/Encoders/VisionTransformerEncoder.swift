@@ -8,7 +8,9 @@ import NanoTensor
 struct VisionTransformerEncoder: ImageEncoder {
     static let prefix = "image_encoder"
     static let side = 32
-    let width: Int, dim: Int, patch: Int
+    let width: Int, dim: Int, patch: Int, kernel: Int
+    /// The head reads the mean of every row instead of `[CLS]` (`model.vit.pool` `mean`).
+    let meanPool: Bool
     var patches: Int { (Self.side / patch) * (Self.side / patch) }
     var length: Int { patches + 1 }
     let patchWeight: Int, patchBias: Int, classEmbedding: Int, positions: Int
@@ -16,10 +18,10 @@ struct VisionTransformerEncoder: ImageEncoder {
     let head: ProjectionHead
 
     static func parameterTable(_ config: ModelConfiguration) -> [(String, [Int])] {
-        let v = config.vit, c = v.width, p = v.patchSize
+        let v = config.vit, c = v.width, p = v.patchSize, k = v.kernel
         let n = (side / p) * (side / p)
         return [
-            ("\(prefix).patch_embedding.weight", [c, PatchEmbedding.inChannels, p, p]),
+            ("\(prefix).patch_embedding.weight", [c, PatchEmbedding.inChannels, k, k]),
             ("\(prefix).patch_embedding.bias", [c]),
             ("\(prefix).class_embedding", [c]),
             ("\(prefix).position_embedding", [n + 1, c]),
@@ -33,6 +35,8 @@ struct VisionTransformerEncoder: ImageEncoder {
         width = v.width
         dim = config.embeddingDim
         patch = v.patchSize
+        kernel = v.kernel
+        meanPool = v.pool == .mean
         patchWeight = layout.offset("\(Self.prefix).patch_embedding.weight")
         patchBias = layout.offset("\(Self.prefix).patch_embedding.bias")
         classEmbedding = layout.offset("\(Self.prefix).class_embedding")
@@ -57,7 +61,7 @@ struct VisionTransformerEncoder: ImageEncoder {
             self.batch = batch
             let n = encoder.patches, c = encoder.width
             pixelBuffer = FloatBuffer(count: batch * Self.pixelsPerImage)
-            patchRows = FloatBuffer(count: batch * n * PatchEmbedding.inChannels * encoder.patch * encoder.patch)
+            patchRows = FloatBuffer(count: batch * n * PatchEmbedding.inChannels * encoder.kernel * encoder.kernel)
             embedded = FloatBuffer(count: batch * n * c)
             stack = TransformerStack.Workspace(
                 stack: encoder.stack, batch: batch, length: encoder.length, training: training)
@@ -89,13 +93,14 @@ struct VisionTransformerEncoder: ImageEncoder {
         let n = patches, x = ws.stack.streams[0].pointer
         PatchEmbedding.forward(
             output: ws.embedded.pointer, patches: ws.patchRows.pointer, input: ws.pixels,
-            weight: p + patchWeight, bias: p + patchBias, batch: count, side: Self.side, patch: patch, dim: width)
+            weight: p + patchWeight, bias: p + patchBias, batch: count, side: Self.side, patch: patch, kernel: kernel,
+            dim: width)
         ClassToken.forward(
             output: x, input: ws.embedded.pointer, classEmbedding: p + classEmbedding, batch: count, count: n,
             dim: width)
         PositionalEmbedding.forward(output: x, input: x, table: p + positions, batch: count, length: length, dim: width)
         stack.forward(ws.stack, parameters: p, count: count)
-        head.forward(ws.head, stream: ws.stack.output, length: length, parameters: p, count: count)
+        head.forward(ws.head, stream: ws.stack.output, length: length, mean: meanPool, parameters: p, count: count)
     }
 
     func backward(
@@ -103,7 +108,9 @@ struct VisionTransformerEncoder: ImageEncoder {
         gradients g: UnsafeMutablePointer<Float>, count: Int
     ) {
         let n = patches, dx = ws.stack.dStream.pointer
-        head.backward(ws.head, dStream: dx, length: length, dOutput: dOutput, parameters: p, gradients: g, count: count)
+        head.backward(
+            ws.head, dStream: dx, length: length, mean: meanPool, dOutput: dOutput, parameters: p, gradients: g,
+            count: count)
         stack.backward(ws.stack, parameters: p, gradients: g, count: count)
         PositionalEmbedding.backward(
             dInput: nil, dTable: g + positions, dOutput: dx, batch: count, length: length, dim: width)
@@ -115,6 +122,6 @@ struct VisionTransformerEncoder: ImageEncoder {
         PatchEmbedding.backward(
             dInput: nil, dWeight: g + patchWeight, dBias: g + patchBias, dPatches: nil, dOutput: ws.dEmbedded.pointer,
             patches: ws.patchRows.pointer, weight: p + patchWeight, batch: count, side: Self.side, patch: patch,
-            dim: width)
+            kernel: kernel, dim: width)
     }
 }

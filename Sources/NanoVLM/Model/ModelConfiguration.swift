@@ -81,6 +81,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         guard (1...8).contains(vit.mlpRatio) else {
             throw fail("vit.mlp_ratio", "must be in 1…8 (got \(vit.mlpRatio))")
         }
+        guard (0...16).contains(vit.patchOverlap) else {
+            throw fail("vit.patch_overlap", "must be in 0…16 (got \(vit.patchOverlap))")
+        }
         guard (1...tokenDim).contains(attention.heads), tokenDim % attention.heads == 0 else {
             throw fail(
                 "attention.heads", "must divide token_dim = \(tokenDim), the attention width (got \(attention.heads))")
@@ -94,19 +97,31 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     }
 }
 
-/// The `vit` image encoder's shape: p×p patches of the 32×32 image, C-wide tokens,
-/// L blocks of NH heads, an MLP of mlp_ratio·C.
+/// The `vit` image encoder's shape: p×p patches of the 32×32 image, each seen through a
+/// window `patch_overlap` pixels wider on every side, C-wide tokens, L blocks of NH heads, an
+/// MLP of mlp_ratio·C, and the row(s) the head reads.
 public struct VisionTransformerSettings: Codable, Equatable, Sendable {
     public var width = 64
     public var heads = 4
     public var layers = 2
     public var patchSize = 4
     public var mlpRatio = 2
+    /// Pixels each patch's window reaches into its neighbours on every side: the patch
+    /// embedding is `nn.Conv2d(3, C, p + 2·overlap, stride=p, padding=overlap)`; 0 tiles the
+    /// image. Overlapping windows make the tokens far less sensitive to where a shape falls
+    /// against the patch grid (BENCHMARKS.md, "Encoder recipes on the shapes set").
+    public var patchOverlap = 2
+    /// What the head reads: `mean` (the mean of every row, `[CLS]` included) or `cls` (the
+    /// `[CLS]` row alone).
+    public var pool: TokenPooling = .mean
+    /// The patch embedding's window side, p + 2·overlap.
+    public var kernel: Int { patchSize + 2 * patchOverlap }
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case width, heads, layers, patchSize = "patch_size", mlpRatio = "mlp_ratio"
+        case width, heads, layers, patchSize = "patch_size", mlpRatio = "mlp_ratio", pool
+        case patchOverlap = "patch_overlap"
     }
 
     public init(from decoder: Decoder) throws {
@@ -117,6 +132,11 @@ public struct VisionTransformerSettings: Codable, Equatable, Sendable {
         layers = try c.decodeIfPresent(Int.self, forKey: .layers) ?? d.layers
         patchSize = try c.decodeIfPresent(Int.self, forKey: .patchSize) ?? d.patchSize
         mlpRatio = try c.decodeIfPresent(Int.self, forKey: .mlpRatio) ?? d.mlpRatio
+        // Absent (a weights file written before these settings): tiled patches read at [CLS],
+        // the only vision transformer there was. A configuration file always has both, merged
+        // onto the defaults.
+        pool = try c.decodeIfPresent(String.self, forKey: .pool).map { try .named($0, key: "model.vit.pool") } ?? .cls
+        patchOverlap = try c.decodeIfPresent(Int.self, forKey: .patchOverlap) ?? 0
     }
 }
 
@@ -167,6 +187,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var warmupEpochs: Double = 0
     /// Evaluate on the validation split every this many epochs (and always after the last).
     public var evaluateEvery: Int = 1
+    /// Decoupled weight decay (AdamW): each step also scales every parameter by
+    /// 1 − learning rate · weight_decay; 0 is plain Adam.
+    public var weightDecay: Double = 0
 
     public init() {}
 
@@ -174,6 +197,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         case epochs, batchSize = "batch_size", learningRate = "learning_rate", schedule
         case minLearningRate = "min_learning_rate", augment, canonicalFraction = "canonical_fraction", seed, threads
         case hardNegatives = "hard_negatives", warmupEpochs = "warmup_epochs", evaluateEvery = "evaluate_every"
+        case weightDecay = "weight_decay"
     }
 
     public init(from decoder: Decoder) throws {
@@ -191,6 +215,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         hardNegatives = try c.decodeIfPresent(Int.self, forKey: .hardNegatives) ?? d.hardNegatives
         warmupEpochs = try c.decodeIfPresent(Double.self, forKey: .warmupEpochs) ?? d.warmupEpochs
         evaluateEvery = try c.decodeIfPresent(Int.self, forKey: .evaluateEvery) ?? d.evaluateEvery
+        weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
     }
 
     public func validate() throws {
@@ -214,6 +239,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard (1...64).contains(threads) else { throw fail("threads", "must be in 1…64 (got \(threads))") }
         guard (0...16).contains(hardNegatives) else {
             throw fail("hard_negatives", "must be in 0…16 (got \(hardNegatives))")
+        }
+        guard weightDecay >= 0 && weightDecay <= 10 else {
+            throw fail("weight_decay", "must be in [0, 10] (got \(weightDecay))")
         }
         guard evaluateEvery >= 1 else { throw fail("evaluate_every", "must be at least 1 (got \(evaluateEvery))") }
         // A warm-up longer than the run is allowed: the rate then never reaches its peak.

@@ -107,7 +107,7 @@ public final class Trainer {
         let augmentation = TrainingAugmentation(enabled: config.augment, canonicalFraction: config.canonicalFraction)
         let binding = dataset.bindingCases(split)
         let m = FloatBuffer(count: model.parameterCount), v = FloatBuffer(count: model.parameterCount)
-        var adam = Adam(learningRate: Float(config.learningRate))
+        var adam = Adam(learningRate: Float(config.learningRate), weightDecay: Float(config.weightDecay))
         var history: [EpochReport] = []
         for epoch in 1...config.epochs {
             let epochStart = Date()
