@@ -20,6 +20,10 @@ public enum DatasetDefaults {
         "shapes": [
             Recipe(when: ["model.text_encoder": "attention"], settings: transformer),
             Recipe(when: ["model.image_encoder": "vit"], settings: transformer),
+            // The two transformers together need longer to hold both targets.
+            Recipe(
+                when: ["model.image_encoder": "vit", "model.text_encoder": "attention"],
+                settings: ["training.epochs": "450"]),
         ],
         // Word order carries the meaning: the attention text encoder, trained against each
         // caption's swaps (BENCHMARKS.md, "Scenes: the recipe that binds").

@@ -332,9 +332,10 @@ case "scenes":
     print(
         row([
             "image + text encoder", "parameters", "gallery R@1 i→t / t→i (held-out, among \(dataset.count))",
-            "binding (colour / shape / argument)", "target epoch", "time to target (s)", "total (s)",
+            "binding (colour / shape / argument)", "target epoch", "steps to target", "ms a step",
+            "time to target (s)", "total (s)",
         ]))
-    print(row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]))
+    print(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]))
     let only = CommandLine.arguments.dropFirst(2).map { String($0) }
     let combinations: [(ImageEncoderKind, TextEncoderKind)] = [
         (.cnn, .attention), (.cnn, .mean), (.vit, .attention), (.vit, .mean),
@@ -352,12 +353,16 @@ case "scenes":
         let target = summary.scenesTargetEpoch
         let val = report.validation.amongAll
         let kinds = ["colour", "shape", "argument"].map { f((binding.byKind[$0] ?? 0) * 100, 1) }
+        // A step is one batch; the median epoch also draws that epoch's fresh scenes.
+        let steps = (configuration.data.scenes.trainingScenes + t.batchSize - 1) / t.batchSize
         print(
             row([
                 "\(image) + \(text)", String(run.model.parameterCount),
                 "\(f(val.imageToText.r1 * 100, 1)) % / \(f(val.textToImage.r1 * 100, 1)) %",
                 "\(f(binding.overall * 100, 1)) % (\(kinds.joined(separator: " / ")))",
-                target.map { String($0.epoch) } ?? "not reached", target.map { f($0.elapsed, 1) } ?? "–", f(total, 1),
+                target.map { String($0.epoch) } ?? "not reached", target.map { String($0.epoch * steps) } ?? "–",
+                f(1000 * (summary.medianEpochSeconds ?? 0) / Double(steps), 1),
+                target.map { f($0.elapsed, 1) } ?? "–", f(total, 1),
             ]))
         fflush(stdout)
     }

@@ -64,6 +64,14 @@ final class DatasetDefaultsTests: XCTestCase {
             path: nil, environment: ["NANOVLM_MODEL_EMBEDDING_DIM": "64"], overrides: ["model.text_encoder": "attention"])
         XCTAssertEqual(given.model.embeddingDim, 64)
         XCTAssertEqual(given.training.warmupEpochs, 20)
+        // Both transformers: the same recipe, trained for 450 epochs unless told otherwise.
+        let both = ["model.image_encoder": "vit", "model.text_encoder": "attention"]
+        let pair = try AppConfiguration.load(path: nil, environment: [:], overrides: both)
+        XCTAssertEqual(pair.training.epochs, 450)
+        XCTAssertEqual(pair.model.embeddingDim, 128)
+        var flagged = both
+        flagged["training.epochs"] = "40"
+        XCTAssertEqual(try AppConfiguration.load(path: nil, environment: [:], overrides: flagged).training.epochs, 40)
     }
 
     func testTheScenesAndTrainingSettingsRefuseBadValuesByName() {
