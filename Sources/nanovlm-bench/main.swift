@@ -286,13 +286,13 @@ case "encoders":
     // to the target.
     let general = TrainingConfiguration()
     let double = sgemmGFLOPs(threads: general.threads)
-    print("sgemm 1024³ on \(general.threads) threads: \(f(double, 1)) GFLOP/s; \(general.epochs) epochs each\n")
+    print("sgemm 1024³ on \(general.threads) threads: \(f(double, 1)) GFLOP/s\n")
     print(
         row([
-            "image + text encoder", "parameters", "val R@1 i→t / t→i (among 243)", "robustness R@1 i→t",
+            "image + text encoder", "parameters", "val R@1 i→t / t→i (among 243)", "robustness R@1 i→t", "epochs",
             "s per epoch (incl. validation)", "target epoch", "time to target (s)", "total (s)",
         ]))
-    print(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]))
+    print(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]))
     let only = CommandLine.arguments.dropFirst(2).map { String($0) }
     for image in ImageEncoderKind.allCases {
         for text in TextEncoderKind.allCases where only.isEmpty || only.contains("\(image)+\(text)") {
@@ -309,7 +309,7 @@ case "encoders":
                     "\(image) + \(text)", String(model.parameterCount),
                     "\(f(val.imageToText.r1 * 100, 1)) % / \(f(val.textToImage.r1 * 100, 1)) %",
                     "\(f((report.robustness?.amongAll.imageToText.r1 ?? 0) * 100, 1)) %",
-                    f(summary.medianEpochSeconds ?? 0, 3),
+                    String(chosen.training.epochs), f(summary.medianEpochSeconds ?? 0, 3),
                     target.map { String($0.epoch) } ?? "not reached", target.map { f($0.elapsed, 1) } ?? "–",
                     f(summary.history.last?.elapsed ?? 0, 1),
                 ]))

@@ -85,6 +85,11 @@ final class DatasetDefaultsTests: XCTestCase {
             ("NANOVLM_TRAINING_HARD_NEGATIVES", "17", "training.hard_negatives"),
             ("NANOVLM_TRAINING_WARMUP_EPOCHS", "-2", "training.warmup_epochs"),
             ("NANOVLM_TRAINING_EVALUATE_EVERY", "0", "training.evaluate_every"),
+            ("NANOVLM_TRAINING_WEIGHT_DECAY", "-0.1", "training.weight_decay"),
+            ("NANOVLM_TRAINING_WEIGHT_DECAY", "lots", "training.weight_decay"),
+            ("NANOVLM_MODEL_VIT_PATCH_OVERLAP", "17", "model.vit.patch_overlap"),
+            ("NANOVLM_MODEL_VIT_PATCH_OVERLAP", "1.5", "model.vit.patch_overlap"),
+            ("NANOVLM_MODEL_VIT_POOL", "max", "model.vit.pool"),
         ]
         for (name, value, key) in cases {
             XCTAssertThrowsError(try AppConfiguration.load(path: nil, environment: ["NANOVLM_DATASET": "scenes", name: value]))
