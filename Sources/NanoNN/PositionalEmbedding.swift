@@ -81,25 +81,10 @@ public enum PatchEmbedding {
         _ patches: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, batch: Int, side: Int, patch p: Int,
         kernel: Int? = nil
     ) {
-        let k = kernel ?? p, pad = (k - p) / 2, grid = side / p, width = inChannels * k * k
-        patches.update(repeating: 0, count: batch * grid * grid * width)
-        for b in 0..<batch {
-            let image = input + b * side * side * inChannels
-            for py in 0..<grid {
-                for px in 0..<grid {
-                    let row = patches + ((b * grid + py) * grid + px) * width
-                    for kh in 0..<k {
-                        let y = py * p - pad + kh
-                        guard (0..<side).contains(y) else { continue }
-                        for kw in 0..<k {
-                            let x = px * p - pad + kw
-                            guard (0..<side).contains(x) else { continue }
-                            let src = image + (y * side + x) * inChannels
-                            for c in 0..<inChannels { row[(c * k + kh) * k + kw] = src[c] }
-                        }
-                    }
-                }
-            }
+        let k = kernel ?? p, grid = side / p
+        patches.update(repeating: 0, count: batch * grid * grid * inChannels * k * k)
+        forEachWindowPixel(batch: batch, side: side, patch: p, kernel: k) { entry, pixel in
+            for c in 0..<inChannels { patches[entry + c * k * k] = input[pixel + c] }
         }
     }
 
@@ -108,20 +93,31 @@ public enum PatchEmbedding {
         _ dInput: UnsafeMutablePointer<Float>, _ dPatches: UnsafePointer<Float>, batch: Int, side: Int, patch p: Int,
         kernel: Int? = nil
     ) {
-        let k = kernel ?? p, pad = (k - p) / 2, grid = side / p, width = inChannels * k * k
+        let k = kernel ?? p
+        forEachWindowPixel(batch: batch, side: side, patch: p, kernel: k) { entry, pixel in
+            for c in 0..<inChannels { dInput[pixel + c] += dPatches[entry + c * k * k] }
+        }
+    }
+
+    /// Calls `body(entry, pixel)` for every window position inside the image: `entry` indexes
+    /// channel 0 of that position in the (B, N, 3·k·k) patch rows, `pixel` channel 0 of the
+    /// pixel in the (B, S, S, 3) image.
+    @inline(__always)
+    private static func forEachWindowPixel(
+        batch: Int, side: Int, patch p: Int, kernel k: Int, _ body: (_ entry: Int, _ pixel: Int) -> Void
+    ) {
+        let pad = (k - p) / 2, grid = side / p, width = inChannels * k * k
         for b in 0..<batch {
-            let image = dInput + b * side * side * inChannels
             for py in 0..<grid {
                 for px in 0..<grid {
-                    let row = dPatches + ((b * grid + py) * grid + px) * width
+                    let row = ((b * grid + py) * grid + px) * width
                     for kh in 0..<k {
                         let y = py * p - pad + kh
                         guard (0..<side).contains(y) else { continue }
                         for kw in 0..<k {
                             let x = px * p - pad + kw
                             guard (0..<side).contains(x) else { continue }
-                            let dst = image + (y * side + x) * inChannels
-                            for c in 0..<inChannels { dst[c] += row[(c * k + kh) * k + kw] }
+                            body(row + kh * k + kw, ((b * side + y) * side + x) * inChannels)
                         }
                     }
                 }
