@@ -237,8 +237,10 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
     static func conform(_ value: JSONValue, to example: JSONValue, key: String) throws -> JSONValue {
         switch (example, value) {
         case (.bool, .bool), (.string, .string): return value
-        case (.number(let slot), .number(let given)) where slot.wholeValue != nil && !realLeaves.contains(key):
+        case (.number(let slot), .number(let given)) where slot.wholeValue != nil:
+            // Whole stays whole (so a file's `"warmup_epochs": 0` still equals the default).
             if let whole = given.wholeValue { return .int(whole) }
+            if realLeaves.contains(key), let double = given.double.flatMap(JSONValue.double) { return double }
         case (.number, .number(let given)):
             guard let double = given.double.flatMap(JSONValue.double) else {
                 throw ConfigurationError(key: key, message: "must be a number within ±1.8e308 (got \(given.text))")
@@ -287,9 +289,12 @@ public struct AppConfiguration: Codable, Equatable, Sendable {
         }
         switch example {
         case .string: return .string(text)
-        case .number(let slot) where slot.wholeValue != nil && !realLeaves.contains(key):
-            guard let i = Int(trimmed) else { throw fail("an integer") }
-            return .int(i)
+        case .number(let slot) where slot.wholeValue != nil:
+            if let i = Int(trimmed) { return .int(i) }
+            guard realLeaves.contains(key), let d = Double(trimmed).flatMap(JSONValue.double) else {
+                throw fail("an integer")
+            }
+            return d
         case .number:
             guard let d = Double(trimmed).flatMap(JSONValue.double) else { throw fail("a number") }
             return d

@@ -64,6 +64,12 @@ final class DatasetDefaultsTests: XCTestCase {
             path: nil, environment: ["NANOVLM_MODEL_EMBEDDING_DIM": "64"], overrides: ["model.text_encoder": "attention"])
         XCTAssertEqual(given.model.embeddingDim, 64)
         XCTAssertEqual(given.training.warmupEpochs, 20)
+        // The checked-in file spells out the general defaults, so they give way to the recipe.
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/nanovlm.json").path
+        let filed = try AppConfiguration.load(path: file, environment: [:], overrides: ["model.text_encoder": "attention"])
+        XCTAssertEqual(filed.training.warmupEpochs, 20)
+        XCTAssertEqual(filed.model.embeddingDim, 128)
         // Both transformers: the same recipe, trained for 450 epochs unless told otherwise.
         let both = ["model.image_encoder": "vit", "model.text_encoder": "attention"]
         let pair = try AppConfiguration.load(path: nil, environment: [:], overrides: both)
