@@ -73,6 +73,9 @@ public protocol Dataset: Sendable {
     ) -> TrainingBatch
     /// The binding test's cases on the validation items; none for sets without one.
     func bindingCases(_ split: Split) -> [BindingCase]
+    /// Whether a caption (word tokens) is one the dataset's grammar says; nil for a set without
+    /// a grammar (captions read from files).
+    func isGrammatical(_ tokens: [Int]) -> Bool?
 }
 
 extension Dataset {
@@ -93,6 +96,7 @@ extension Dataset {
     public var digest: String? { nil }
     public var loadReport: LoadReport? { nil }
     public var ids: Range<Int> { 0..<count }
+    public func isGrammatical(_ tokens: [Int]) -> Bool? { nil }
 }
 
 /// One robustness set: a name (a key of the metrics) and one image per item id.

@@ -20,5 +20,10 @@ public struct Vocabulary: Sendable, Equatable {
     /// The index of a token spelled exactly as in `tokens`, or nil.
     public func index(of token: String) -> Int? { indexByToken[token] }
 
+    /// Tokens as text, separated by spaces.
+    public func text(_ sequence: [Int]) -> String {
+        sequence.map { $0 >= 0 && $0 < tokens.count ? tokens[$0] : "?" }.joined(separator: " ")
+    }
+
     public static func == (a: Vocabulary, b: Vocabulary) -> Bool { a.tokens == b.tokens }
 }

@@ -8,6 +8,9 @@ import NanoTensor
 /// positions get probability exactly 0, and the products run over the valid keys only, so
 /// no padded value — whatever it holds — reaches a valid position.
 /// Padded positions are still computed as queries (their outputs are unused downstream).
+/// With `causal`, query i also sees only keys 0…i (a decoder's mask): the later columns get
+/// probability exactly 0, so the backward — which scales by the probabilities — needs no
+/// mask of its own.
 public enum Attention {
     /// - Parameters:
     ///   - output: (B, T, C), overwritten: the heads' outputs side by side.
@@ -15,10 +18,11 @@ public enum Attention {
     ///     columns are 0.
     ///   - qkv: (B, T, 3C).
     ///   - lengths: (B) valid positions per sequence, each in 1…T.
+    ///   - causal: mask the keys after each query.
     public static func forward(
         output: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
         qkv: UnsafePointer<Float>, lengths: UnsafePointer<Int32>,
-        batch B: Int, length T: Int, dim C: Int, heads NH: Int
+        batch B: Int, length T: Int, dim C: Int, heads NH: Int, causal: Bool = false
     ) {
         let hs = C / NH
         let scale = 1 / Float(hs).squareRoot()
@@ -34,17 +38,18 @@ public enum Attention {
                     p, q, k, m: T, n: valid, k: hs, lda: 3 * C, ldb: 3 * C, ldc: T, transposeB: true, alpha: scale)
                 for i in 0..<T {
                     let row = p + i * T
+                    let seen = causal ? min(valid, i + 1) : valid
                     var maximum = -Float.infinity
-                    for j in 0..<valid { maximum = max(maximum, row[j]) }
+                    for j in 0..<seen { maximum = max(maximum, row[j]) }
                     var sum: Float = 0
-                    for j in 0..<valid {
+                    for j in 0..<seen {
                         let e = expf(row[j] - maximum)
                         row[j] = e
                         sum += e
                     }
                     let inverse = 1 / sum
-                    for j in 0..<valid { row[j] *= inverse }
-                    for j in valid..<T { row[j] = 0 }
+                    for j in 0..<seen { row[j] *= inverse }
+                    for j in seen..<T { row[j] = 0 }
                 }
                 // Out (T, hs) = P (T, valid) · V (valid, hs), into this head's columns.
                 BLAS.gemm(output + b * T * C + h * hs, p, v, m: T, n: hs, k: valid, lda: T, ldb: 3 * C, ldc: C)

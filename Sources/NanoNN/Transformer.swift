@@ -96,11 +96,12 @@ public enum TransformerBlock {
     ///   - input: (B, T, C).
     ///   - lengths: (B) valid positions per sequence (the key padding mask).
     ///   - parameters: the flat buffer that `offsets` index.
+    ///   - causal: each position attends to itself and earlier ones only (a decoder block).
     public static func forward(
         output: UnsafeMutablePointer<Float>, saved s: Saved,
         input: UnsafePointer<Float>, lengths: UnsafePointer<Int32>,
         parameters p: UnsafePointer<Float>, offsets o: Offsets,
-        batch: Int, length: Int, dim c: Int, heads: Int, hidden m: Int
+        batch: Int, length: Int, dim c: Int, heads: Int, hidden m: Int, causal: Bool = false
     ) {
         let rows = batch * length
         LayerNorm.forward(
@@ -111,7 +112,7 @@ public enum TransformerBlock {
             rows: rows, inFeatures: c, outFeatures: 3 * c)
         Attention.forward(
             output: s.attended.pointer, probabilities: s.probabilities.pointer, qkv: s.qkv.pointer, lengths: lengths,
-            batch: batch, length: length, dim: c, heads: heads)
+            batch: batch, length: length, dim: c, heads: heads, causal: causal)
         Linear.forward(
             output: s.middle.pointer, input: s.attended.pointer, weight: p + o.outProjWeight, bias: p + o.outProjBias,
             rows: rows, inFeatures: c, outFeatures: c)

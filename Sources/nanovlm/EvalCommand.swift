@@ -266,5 +266,28 @@ func metricsTable(_ report: EvaluationReport, dataset: any Dataset, validationCo
             "binding test".rightPadded(to: 28) + percent(binding.overall) + " of \(binding.cases) cases:  "
                 + kinds.joined(separator: "  "))
     }
+    if let captioning = report.captioning {
+        lines += [""] + captioningTable(captioning, validationCount: validationCount)
+    }
     return lines.joined(separator: "\n")
+}
+
+/// The decoder's captions beside retrieval-as-captioning: right, parsing, BLEU-4.
+func captioningTable(_ c: CaptioningReport, validationCount: Int) -> [String] {
+    func cells(_ s: CaptionScores) -> String {
+        percent(s.exactMatch) + "  " + (s.parses.map(percent) ?? "     –") + "  "
+            + (s.bleu4.map { String(format: "%6.3f", $0) } ?? "     –") + "    "
+    }
+    func row(_ label: String, _ pair: CaptioningReport.Pair) -> String {
+        label.rightPadded(to: 28) + cells(pair.decoder) + cells(pair.retrieval)
+    }
+    var lines = [
+        "captions (beam \(c.beam))".rightPadded(to: 28) + "decoder                     retrieval",
+        "".rightPadded(to: 28) + "right   parses  BLEU-4      right   parses  BLEU-4",
+        row("validation, \(validationCount) images", c.validation),
+    ]
+    if let robustness = c.robustness {
+        lines.append(row("robustness, \(robustness.decoder.count) renders", robustness))
+    }
+    return lines
 }

@@ -60,11 +60,14 @@ func decodingProgress(quiet: Bool) -> (Int, Int) -> Void {
 }
 
 /// Trains with the configuration, evaluates, and saves the weights with their metrics.
-func train(_ config: AppConfiguration, quiet: Bool = false, progress: ((EpochReport) -> Void)?) throws -> Checkpoint {
+func train(
+    _ config: AppConfiguration, quiet: Bool = false, progress: ((EpochReport) -> Void)?,
+    captionProgress: ((CaptionEpochReport) -> Void)? = nil
+) throws -> Checkpoint {
     let dataset = try openDataset(config, quiet: quiet)
     let (checkpoint, saveError) = TrainingRun.run(
-        model: config.model, training: config.training, dataset: dataset, saveTo: config.weights
-    ) { progress?($0) }
+        model: config.model, training: config.training, dataset: dataset, saveTo: config.weights,
+        progress: { progress?($0) }, captionProgress: { captionProgress?($0) })
     if let saveError { throw CommandFailure(saveError.message) }
     return checkpoint
 }
@@ -76,8 +79,18 @@ func progressLine(_ r: EpochReport, of epochs: Int) -> String {
         line += "  val R@1 image→text \(percent(i2t))  text→image \(percent(t2i))"
     }
     if let binding = r.binding { line += "  binding \(percent(binding))" }
+    if let caption = r.captionLoss { line += "  caption loss \(String(format: "%.4f", caption))" }
     line += "  lr \(String(format: "%.1e", r.learningRate))  \(String(format: "%.0f", r.imagesPerSecond)) img/s"
     line += "  \(String(format: "%.1f", r.elapsed))s, \(String(format: "%.0f", r.secondsLeft))s left"
+    return line
+}
+
+func captionProgressLine(_ r: CaptionEpochReport, of epochs: Int) -> String {
+    let width = String(epochs).count
+    var line =
+        "caption epoch \(String(r.epoch).leftPadded(to: width))/\(epochs)  loss \(String(format: "%.4f", r.loss))"
+    if let exact = r.validationExactMatch { line += "  val exact match \(percent(exact))" }
+    line += "  lr \(String(format: "%.1e", r.learningRate))  \(String(format: "%.1f", r.elapsed))s"
     return line
 }
 

@@ -6,7 +6,7 @@ struct NanoVLMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nanovlm",
         abstract: "A CLIP-style nano vision–language model: train it, evaluate it, query it, serve it.",
-        subcommands: [Serve.self, Train.self, Eval.self, DatasetCommand.self, Query.self],
+        subcommands: [Serve.self, Train.self, Eval.self, DatasetCommand.self, Query.self, Caption.self],
         defaultSubcommand: Serve.self)
 
     static func main() {

@@ -48,14 +48,20 @@ struct Train: ParsableCommand {
                 + "batch \(config.training.batchSize), BLAS \(BLAS.coreName) × \(config.training.threads) threads")
         // With --json, standard output is JSON Lines: one object per epoch, then the result.
         let lineEncoder = JSONCoding.encoder()
-        let checkpoint = try train(config, quiet: false) { report in
-            if output.json, let line = try? lineEncoder.encode(report) {
-                print(String(decoding: line, as: UTF8.self))
-                fflush(stdout)
-            } else {
-                printError(progressLine(report, of: config.training.epochs))
-            }
-        }
+        let checkpoint = try train(
+            config, quiet: false,
+            progress: { report in
+                if output.json, let line = try? lineEncoder.encode(report) {
+                    print(String(decoding: line, as: UTF8.self))
+                    fflush(stdout)
+                } else {
+                    printError(progressLine(report, of: config.training.epochs))
+                }
+            },
+            captionProgress: { report in
+                // Progress only: the JSON result carries the decoder's epochs in training.caption_training.
+                if !output.json { printError(captionProgressLine(report, of: config.training.captionEpochs)) }
+            })
         guard let summary = checkpoint.summary, let metrics = checkpoint.metrics else { return }
         if output.json {
             struct Result: Encodable {

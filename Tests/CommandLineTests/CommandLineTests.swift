@@ -45,6 +45,8 @@ final class CommandLineTests: XCTestCase {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
+        // The caption decoder's own epochs, few: these tests train for the command line's sake.
+        env["NANOVLM_TRAINING_CAPTION_EPOCHS"] = env["NANOVLM_TRAINING_CAPTION_EPOCHS"] ?? "2"
         for (k, v) in environment { env[k] = v }
         process.environment = env
         // Run from the scratch directory so the checked-in config isn't picked up by accident.

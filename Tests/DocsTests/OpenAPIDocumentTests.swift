@@ -7,7 +7,7 @@ import XCTest
 let specTable: [(method: String, path: String)] = [
     ("get", "/healthz"), ("get", "/livez"), ("get", "/readyz"),
     ("get", "/v1/search/images"), ("post", "/v1/search/images"),
-    ("post", "/v1/search/captions"), ("post", "/v1/classify"),
+    ("post", "/v1/search/captions"), ("post", "/v1/classify"), ("post", "/v1/caption"),
     ("get", "/v1/images"), ("get", "/v1/images/{id}.png"),
     ("post", "/v1/embed/text"), ("post", "/v1/embed/image"),
     ("get", "/v1/model"), ("get", "/v1/eval"), ("post", "/v1/admin/reload"),

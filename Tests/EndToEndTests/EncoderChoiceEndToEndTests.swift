@@ -14,7 +14,7 @@ final class EncoderChoiceEndToEndTests: XCTestCase {
         let small = directory.appendingPathComponent("small.json")
         try Data(
             """
-            {"min_gallery_r1": 0, "training": {"epochs": 2},
+            {"min_gallery_r1": 0, "training": {"epochs": 2, "caption_epochs": 2},
              "model": {"image_encoder": "vit", "text_encoder": "attention", "token_dim": 16, "embedding_dim": 16,
                        "vit": {"width": 16, "heads": 2, "layers": 1, "patch_size": 8, "mlp_ratio": 2},
                        "attention": {"heads": 2, "layers": 1, "mlp_ratio": 2}}}

@@ -66,6 +66,49 @@ final class TransformerGradientTests: XCTestCase {
         for p in 3..<5 { for i in c..<(3 * c) { XCTAssertEqual(g[(t + p) * 3 * c + i], 0) } }
     }
 
+    /// The decoder's mask: query i sees keys 0…i only (probability exactly 0 after it), no
+    /// output depends on a later position, and the backward — unchanged, scaled by those
+    /// zeros — matches finite differences, with padding as well.
+    func testCausalAttention() {
+        let (b, t, c, heads) = (2, 5, 8, 2)
+        let lengths: [Int32] = [5, 4]
+        let qkv = randomValues(b * t * 3 * c, seed: 33)
+        var r = randomValues(b * t * c, seed: 34)
+        for i in 0..<c { r[(t + 4) * c + i] = 0 }  // the padded query of sequence 1
+        func run(_ x: [Float]) -> (out: FloatBuffer, probabilities: FloatBuffer) {
+            let out = FloatBuffer(count: b * t * c), probabilities = FloatBuffer(count: b * heads * t * t)
+            Attention.forward(
+                output: out.pointer, probabilities: probabilities.pointer, qkv: x, lengths: lengths,
+                batch: b, length: t, dim: c, heads: heads, causal: true)
+            return (out, probabilities)
+        }
+        let (out, probabilities) = run(qkv)
+        for s in 0..<b {
+            for h in 0..<heads {
+                for i in 0..<t {
+                    let row = ((s * heads + h) * t + i) * t
+                    for j in (i + 1)..<max(t, i + 1) { XCTAssertEqual(probabilities[row + j], 0, "\(s) \(h) \(i) \(j)") }
+                    let seen = min(i + 1, Int(lengths[s]))
+                    XCTAssertEqual((0..<seen).map { probabilities[row + $0] }.reduce(0, +), 1, accuracy: 1e-5)
+                }
+            }
+        }
+        // Changing the last position's q, k and v changes no earlier output.
+        var later = qkv
+        for i in 0..<(3 * c) { later[(t - 1) * 3 * c + i] += 1 }
+        let moved = run(later).out
+        for i in 0..<((t - 1) * c) { XCTAssertEqual(out[i], moved[i]) }
+        XCTAssertNotEqual(out[(t - 1) * c], moved[(t - 1) * c])
+        let dqkv = FloatBuffer(count: qkv.count), dScores = FloatBuffer(count: t * t)
+        Attention.backward(
+            dQKV: dqkv.pointer, dScores: dScores.pointer, dOutput: r, probabilities: probabilities.pointer, qkv: qkv,
+            lengths: lengths, batch: b, length: t, dim: c, heads: heads)
+        checkGradient("causal attention qkv", parameters: qkv, analytic: dqkv.array, epsilon: 1e-2, tolerance: 1e-2, maxChecks: 480) {
+            let out = run($0).out
+            return withExtendedLifetime(out) { weightedSum(out.pointer, r) }
+        }
+    }
+
     func testAttentionIgnoresPaddedValues() {
         let (t, c, heads) = (6, 8, 4)
         var qkv = randomValues(t * 3 * c, seed: 41)

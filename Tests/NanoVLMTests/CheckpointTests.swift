@@ -122,20 +122,33 @@ final class CheckpointTests: XCTestCase {
     /// forward pass (reference_forward.py) on the saved file: its report.
     func numPyReference(
         _ m: DualEncoder, images: [RGBImage], tokens: [[Int]]
-    ) throws -> (difference: Double, erfGELU: Double, tensors: [String], architecture: String) {
+    ) throws -> (
+        difference: Double, erfGELU: Double, tensors: [String], architecture: String, captionDifference: Double?
+    ) {
         var checkpoint = Checkpoint(model: m)
         let dir = try temporaryDirectory()
         let weights = dir + "/w.safetensors"
         try checkpoint.save(to: weights)
+        struct Caption: Encodable {
+            let image: Int, words: [Int], log_probability: Float
+        }
         struct Cases: Encodable {
             let images: [[Float]], image_embeddings: [[Float]], tokens: [[Int]], text_embeddings: [[Float]]
+            let captions: [Caption]
         }
         let d = m.dim
         let imageEmbeddings = m.embed(images: images), textEmbeddings = m.embed(tokenSequences: tokens)
+        // The captions the beam search writes for each image, with the log-probabilities it gives them.
+        let captions = images.enumerated().flatMap { i, image in
+            (m.caption(image: image, beam: 3, count: 3, maxWords: 6) ?? []).map {
+                Caption(image: i, words: $0.tokens, log_probability: $0.logProbability)
+            }
+        }
         let cases = Cases(
             images: images.map(\.pixels),
             image_embeddings: (0..<images.count).map { Array(imageEmbeddings[($0 * d)..<(($0 + 1) * d)]) },
-            tokens: tokens, text_embeddings: (0..<tokens.count).map { Array(textEmbeddings[($0 * d)..<(($0 + 1) * d)]) })
+            tokens: tokens, text_embeddings: (0..<tokens.count).map { Array(textEmbeddings[($0 * d)..<(($0 + 1) * d)]) },
+            captions: captions)
         let casesPath = dir + "/cases.json"
         try JSONEncoder().encode(cases).write(to: URL(fileURLWithPath: casesPath))
         try requirePython(modules: ["safetensors", "numpy"], install: "pip install numpy safetensors")
@@ -143,7 +156,8 @@ final class CheckpointTests: XCTestCase {
         let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], output)
         return (
             try XCTUnwrap(result["max_abs_difference"] as? Double), try XCTUnwrap(result["max_abs_difference_erf_gelu"] as? Double),
-            try XCTUnwrap(result["tensors"] as? [String]), try XCTUnwrap(result["architecture"] as? String)
+            try XCTUnwrap(result["tensors"] as? [String]), try XCTUnwrap(result["architecture"] as? String),
+            result["max_caption_difference"] as? Double
         )
     }
 
@@ -222,6 +236,11 @@ final class CheckpointTests: XCTestCase {
             XCTAssertEqual(result.architecture, name)
             XCTAssertLessThan(result.difference, 1e-4, "\(name): docs/MODEL.md's tolerance")
             XCTAssertEqual(Set(result.tensors), Set(m.layout.entries.map(\.name)), name)
+            // Every default model has a caption decoder: the NumPy decoder gives each written
+            // caption the log-probability the beam search did.
+            let captionDifference = try XCTUnwrap(result.captionDifference, "\(name): no captions compared")
+            print("NumPy caption decoder vs nanovlm's beam search, \(name): max log-probability difference \(captionDifference)")
+            XCTAssertLessThan(captionDifference, 1e-4, name)
             if config.imageEncoder == .vit || config.textEncoder == .attention {
                 // The exact (erf) GELU moves these embeddings by about 1e-4 — no more than docs/MODEL.md's
                 // tolerance — so the variant is held to a tighter bound, which it misses.

@@ -10,6 +10,19 @@ func tinyConfiguration(seed: UInt64 = 0) -> ModelConfiguration {
     config.embeddingDim = 8
     config.tokenDim = 8
     config.seed = seed
+    // The caption decoder has tests of its own (CaptionDecoderTests), with `tinyCaptioning`.
+    config.caption.enabled = false
+    return config
+}
+
+/// A small configuration with a small caption decoder.
+func tinyCaptioning(seed: UInt64 = 0, prefixTokens: Int = 2) -> ModelConfiguration {
+    var config = tinyConfiguration(seed: seed)
+    config.caption.enabled = true
+    config.caption.width = 8
+    config.caption.heads = 2
+    config.caption.layers = 2
+    config.caption.prefixTokens = prefixTokens
     return config
 }
 

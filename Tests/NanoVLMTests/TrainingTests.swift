@@ -51,9 +51,16 @@ final class TrainingTests: XCTestCase {
         let model = DualEncoder(config: ModelConfiguration(), vocabularySize: ShapesVocabulary.tokens.count)
         // convs: 3·32·9+32, 32·64·9+64, 64·128·9+128, 128·128·9+128, 128·32·9+32; norms 2·32;
         // text: 22·64 + 32·64 + 32 + 2·32.
-        let expected = (864 + 32) + (18432 + 64) + (73728 + 128) + (147456 + 128) + (36864 + 32) + 64
+        let encoders = (864 + 32) + (18432 + 64) + (73728 + 128) + (147456 + 128) + (36864 + 32) + 64
             + 1408 + 2048 + 32 + 64
-        XCTAssertEqual(model.parameterCount, expected)
+        // The caption decoder (C 64, P 4, 2 blocks of MLP 128): prefix 256·32 + 256; tokens 22·64;
+        // positions 20·64; per block 2·64 + 192·64 + 192 + 64·64 + 64 + 2·64 + 128·64 + 128 + 64·128 + 64;
+        // norm 2·64; head 22·64 + 22.
+        let block = 128 + 12288 + 192 + 4096 + 64 + 128 + 8192 + 128 + 8192 + 64
+        let decoder = (8192 + 256) + 1408 + 1280 + 2 * block + 128 + (1408 + 22)
+        XCTAssertEqual(model.encoderParameters.count, encoders)
+        XCTAssertEqual(model.decoderParameters.count, decoder)
+        XCTAssertEqual(model.parameterCount, encoders + decoder)
         XCTAssertEqual(model.layout.entry("image_encoder.convs.1.weight")?.shape, [64, 32, 3, 3])
         XCTAssertEqual(model.layout.entry("text_encoder.projection.weight")?.shape, [32, 64])
     }

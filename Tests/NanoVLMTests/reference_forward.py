@@ -18,11 +18,18 @@ metadata, and computes embeddings as the equivalent PyTorch modules would, in fl
   activation=nn.GELU(approximate='tanh'), batch_first=True, norm_first=True):
   x + out_proj(MultiheadAttention(norm1(x))), then + linear2(GELU(linear1(norm2(·)))).
 
-Then it compares them with the embeddings nanovlm computed.
+- `caption_decoder` (when `model_config.caption.enabled`): the image embedding → Linear
+  `prefix` → P rows of width C; then token_embedding.weight of [BOS] (row 0) and the words;
+  + position_embedding.weight[:P + 1 + n] → the same encoder layers with a causal mask
+  (nn.Transformer.generate_square_subsequent_mask) → LayerNorm `norm` → Linear `lm_head`;
+  log_softmax at row P + i gives word i + 1 (class = its vocabulary index), and after the
+  last word class 0, [EOS]. A caption's log-probability is the sum over its words and [EOS].
+
+Then it compares them with the embeddings and caption log-probabilities nanovlm computed.
 Usage: reference_forward.py WEIGHTS CASES.json
-Prints {"max_abs_difference", "max_abs_difference_erf_gelu", "tensors", "architecture"}:
-the second figure is what the exact (erf) GELU would have given, to show the check can tell
-the two variants apart.
+Prints {"max_abs_difference", "max_abs_difference_erf_gelu", "max_caption_difference",
+"tensors", "architecture"}: the second figure is what the exact (erf) GELU would have given,
+to show the check can tell the two variants apart.
 """
 import json
 import math
@@ -68,9 +75,10 @@ def l2(v):
     return v / max(np.linalg.norm(v), 1e-12)
 
 
-def multi_head_attention(x, t, prefix, heads):
+def multi_head_attention(x, t, prefix, heads, causal=False):
     # nn.MultiheadAttention(C, heads, batch_first=True) on (T, C) with query = key = value = x:
     # in_proj_weight (3C, C) stacks W_q, W_k, W_v; head h takes columns h·hs … (h+1)·hs.
+    # causal: attn_mask = -inf above the diagonal (each row sees itself and earlier rows).
     length, c = x.shape
     hs = c // heads
     w, b = t[f"{prefix}.in_proj_weight"], t[f"{prefix}.in_proj_bias"]
@@ -81,6 +89,8 @@ def multi_head_attention(x, t, prefix, heads):
     for h in range(heads):
         cols = slice(h * hs, (h + 1) * hs)
         scores = q[:, cols] @ k[:, cols].T / math.sqrt(hs)
+        if causal:
+            scores = scores + np.triu(np.full((length, length), -np.inf), k=1)
         scores = scores - scores.max(axis=1, keepdims=True)
         p = np.exp(scores)
         p = p / p.sum(axis=1, keepdims=True)
@@ -88,20 +98,37 @@ def multi_head_attention(x, t, prefix, heads):
     return linear(out, t[f"{prefix}.out_proj.weight"], t[f"{prefix}.out_proj.bias"])
 
 
-def encoder_layer(x, t, prefix, heads, gelu):
+def encoder_layer(x, t, prefix, heads, gelu, causal=False):
     # nn.TransformerEncoderLayer(..., norm_first=True), dropout 0.
     n1 = layer_norm(x, t[f"{prefix}.norm1.weight"], t[f"{prefix}.norm1.bias"])
-    x = x + multi_head_attention(n1, t, f"{prefix}.self_attn", heads)
+    x = x + multi_head_attention(n1, t, f"{prefix}.self_attn", heads, causal)
     n2 = layer_norm(x, t[f"{prefix}.norm2.weight"], t[f"{prefix}.norm2.bias"])
     hidden = gelu(linear(n2, t[f"{prefix}.linear1.weight"], t[f"{prefix}.linear1.bias"]))
     return x + linear(hidden, t[f"{prefix}.linear2.weight"], t[f"{prefix}.linear2.bias"])
 
 
-def transformer(x, t, prefix, layers, heads, gelu):
+def transformer(x, t, prefix, layers, heads, gelu, causal=False):
     # nn.TransformerEncoder(layer, layers) without a final norm.
     for i in range(layers):
-        x = encoder_layer(x, t, f"{prefix}.transformer.layers.{i}", heads, gelu)
+        x = encoder_layer(x, t, f"{prefix}.transformer.layers.{i}", heads, gelu, causal)
     return x
+
+
+def caption_log_probability(t, config, embedding, words, gelu):
+    c = config["caption"]
+    p, width = c["prefix_tokens"], c["width"]
+    pre = "caption_decoder"
+    prefix = linear(np.asarray(embedding, dtype=np.float64), t[f"{pre}.prefix.weight"], t[f"{pre}.prefix.bias"])
+    rows = [prefix.reshape(p, width)] + [t[f"{pre}.token_embedding.weight"][[0] + list(words)]]
+    x = np.concatenate(rows, axis=0)
+    x = x + t[f"{pre}.position_embedding.weight"][: x.shape[0]]
+    x = transformer(x, t, pre, c["layers"], c["heads"], gelu, causal=True)
+    logits = linear(layer_norm(x, t[f"{pre}.norm.weight"], t[f"{pre}.norm.bias"]),
+                    t[f"{pre}.lm_head.weight"], t[f"{pre}.lm_head.bias"])
+    logits = logits - logits.max(axis=1, keepdims=True)
+    log_softmax = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    targets = list(words) + [0]
+    return float(sum(log_softmax[p + i, target] for i, target in enumerate(targets)))
 
 
 def head(row, t, prefix):
@@ -229,6 +256,19 @@ def expected_shapes(config):
     shapes.update(head_shapes("text_encoder", c, d))
     if config.get("learnable_temperature"):
         shapes["logit_scale"] = ()
+    caption = config.get("caption", {})
+    if caption.get("enabled"):
+        c, p = caption["width"], caption["prefix_tokens"]
+        shapes.update({
+            "caption_decoder.prefix.weight": (p * c, d), "caption_decoder.prefix.bias": (p * c,),
+            "caption_decoder.token_embedding.weight": (VOCABULARY, c),
+            "caption_decoder.position_embedding.weight": (p + MAX_SEQUENCE, c),
+        })
+        shapes.update(transformer_shapes("caption_decoder", c, caption["layers"], caption["mlp_ratio"] * c))
+        shapes.update({
+            "caption_decoder.norm.weight": (c,), "caption_decoder.norm.bias": (c,),
+            "caption_decoder.lm_head.weight": (VOCABULARY, c), "caption_decoder.lm_head.bias": (VOCABULARY,),
+        })
     return shapes
 
 
@@ -258,8 +298,15 @@ def main():
         for tokens, swift in zip(cases["tokens"], cases["text_embeddings"]):
             ours = text(tensors, config, tokens, gelu)
             worst[gelu] = max(worst[gelu], float(np.abs(ours - np.asarray(swift)).max()))
+    # Each written caption's log-probability, from the image embedding this script computed.
+    caption_worst = None
+    for case in cases.get("captions", []):
+        embedding = image(tensors, config, cases["images"][case["image"]], gelu_tanh)
+        ours = caption_log_probability(tensors, config, embedding, case["words"], gelu_tanh)
+        caption_worst = max(caption_worst or 0.0, abs(ours - case["log_probability"]))
     print(json.dumps({
         "max_abs_difference": worst[gelu_tanh], "max_abs_difference_erf_gelu": worst[gelu_erf],
+        "max_caption_difference": caption_worst,
         "tensors": sorted(tensors), "architecture": f"{config['image_encoder']}+{config['text_encoder']}",
     }))
 

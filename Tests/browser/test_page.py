@@ -123,6 +123,13 @@ class Page:
                        probability: r.querySelector('.probability').textContent };
             });""")
 
+    def written(self):
+        """The decoder's captions as the page shows them, best first."""
+        return self.js("""
+            return Array.from(document.querySelectorAll('#written .written-caption .caption')).map(function (c) {
+              return c.textContent;
+            });""")
+
     def classification(self):
         return self.js("""
             var out = {};
@@ -241,6 +248,8 @@ def check_upload(page, data):
     labels = page.until(lambda: page.classification() if page.classification()["colour"] else None,
                         "no classification shown")
     assert labels == {a: target[a] for a in ("colour", "shape", "position")}, labels
+    written = page.until(lambda: page.written() or None, "no written caption shown")
+    assert written[0] == target["caption"] and len(written) == 3, f"the decoder wrote {written}"
     preview = page.js("var p = document.getElementById('upload-preview');"
                       "return p.classList.contains('show') && p.naturalWidth;")
     assert preview == 32, f"the preview is not the uploaded 32 px image ({preview})"
@@ -261,6 +270,8 @@ def check_drop(page, data):
         });""", encoded, f"{target['id']}.png")
     page.until(lambda: page.captions() and page.captions()[0]["caption"] == target["caption"],
                f"dropping {target['id']}.png never put \"{target['caption']}\" first")
+    page.until(lambda: page.written() and page.written()[0] == target["caption"],
+               f"dropping {target['id']}.png never wrote \"{target['caption']}\" ({page.written()})")
 
 
 def check_drawing(page, data):
@@ -272,6 +283,8 @@ def check_drawing(page, data):
                "stamping a green square bottom-left never put its caption first")
     page.until(lambda: page.classification() == {"colour": "green", "shape": "square", "position": "bottom-left"},
                f"the drawing was classified as {page.classification()}")
+    page.until(lambda: page.written() and page.written()[0] == "green square bottom-left",
+               f"the drawing's written caption is {page.written()}")
     page.screenshot("06-drawing")
 
 

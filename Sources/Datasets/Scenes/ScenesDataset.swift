@@ -58,6 +58,12 @@ public struct ScenesDataset: Dataset {
         return { tokens, id in ScenesVocabulary.caption(of: tokens)?.isTrue(of: scenes[id]) ?? false }
     }
 
+    /// `<object> <relation> <object>` naming two different types.
+    public func isGrammatical(_ tokens: [Int]) -> Bool? {
+        guard let caption = ScenesVocabulary.caption(of: tokens) else { return false }
+        return caption.subject != caption.object
+    }
+
     /// `data.scenes.training_scenes` fresh scenes an epoch.
     public func trainingOrder(_ split: Split) -> [Int] { Array(0..<configuration.scenes.trainingScenes) }
 

@@ -16,6 +16,9 @@ public struct ShapesDataset: Dataset {
     public func parse(query: String) throws -> ParsedQuery { try ShapesQueryParser.parse(query) }
     public func split(seed: UInt64) -> Split { Shapes.split(seed: seed) }
     public func galleryImage(_ id: Int) -> RGBImage { Renderer.canonicalImages[id] }
+    /// The grammar is `<colour> <shape> <position>`: the 243 captions.
+    public func isGrammatical(_ tokens: [Int]) -> Bool? { Self.captionSet.contains(tokens) }
+    private static let captionSet = Set(Shapes.pairs.map(\.tokens))
 
     public func augmentedImage(of id: Int, using rng: inout SeededRandom) -> RGBImage {
         Renderer.render(Shapes.pairs[id], style: Augmentation.randomStyle(using: &rng))

@@ -8,6 +8,8 @@ import NanoTensor
 struct TransformerStack {
     let dim: Int, heads: Int, hidden: Int, layers: Int
     let offsets: [TransformerBlock.Offsets]
+    /// Each position attends to itself and earlier ones only (the caption decoder).
+    var causal = false
 
     static func parameterTable(prefix: String, dim: Int, layers: Int, hidden: Int) -> [(String, [Int])] {
         (0..<layers).flatMap {
@@ -15,7 +17,10 @@ struct TransformerStack {
         }
     }
 
-    init(prefix: String, dim: Int, heads: Int, layers: Int, hidden: Int, layout: ParameterLayout) {
+    init(
+        prefix: String, dim: Int, heads: Int, layers: Int, hidden: Int, layout: ParameterLayout, causal: Bool = false
+    ) {
+        self.causal = causal
         self.dim = dim
         self.heads = heads
         self.hidden = hidden
@@ -63,7 +68,7 @@ struct TransformerStack {
                 output: ws.streams[l + 1].pointer, saved: ws.saved[l], input: ws.streams[l].pointer,
                 lengths: ws.lengths,
                 parameters: p, offsets: offsets[l], batch: count, length: ws.length, dim: dim, heads: heads,
-                hidden: hidden)
+                hidden: hidden, causal: causal)
         }
     }
 

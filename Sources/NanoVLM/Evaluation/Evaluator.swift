@@ -86,7 +86,9 @@ public enum Evaluator {
         let cases = dataset.bindingCases(split)
         return EvaluationReport(
             validation: .init(amongValidation: amongValidation, amongAll: amongAll), robustness: robustness,
-            binding: cases.isEmpty ? nil : binding(model, dataset: dataset, cases: cases, imageEmbeddings: images))
+            binding: cases.isEmpty ? nil : binding(model, dataset: dataset, cases: cases, imageEmbeddings: images),
+            captioning: CaptionEvaluator.evaluate(
+                model, dataset: dataset, split: split, table: table, captionEmbeddings: texts, robustnessSets: sets))
     }
 
     /// The binding test: a case passes when its image scores the true caption more than

@@ -78,11 +78,17 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     public var robustness: Robustness?
     /// nil for a dataset without a binding test.
     public var binding: BindingReport?
+    /// nil for a model without a caption decoder.
+    public var captioning: CaptioningReport?
 
-    public init(validation: Validation, robustness: Robustness?, binding: BindingReport? = nil) {
+    public init(
+        validation: Validation, robustness: Robustness?, binding: BindingReport? = nil,
+        captioning: CaptioningReport? = nil
+    ) {
         self.validation = validation
         self.robustness = robustness
         self.binding = binding
+        self.captioning = captioning
     }
 }
 

@@ -13,6 +13,9 @@ public final class DualEncoder: @unchecked Sendable {
     let imageEncoder: any ImageEncoder
     let textEncoder: any TextEncoder
     let temperatureSetting: Temperature
+    /// Writes captions for image embeddings; nil when the configuration has none.
+    let captionDecoder: CaptionDecoder?
+    private let generatorPool: WorkspacePool<CaptionGenerator>?
     /// Bumped whenever `parameters` change (each training step), so cached packed weights
     /// are rebuilt; constant while serving.
     public private(set) var parameterVersion = 0
@@ -59,6 +62,13 @@ public final class DualEncoder: @unchecked Sendable {
         imageEncoder = image
         textEncoder = text
         temperatureSetting = Temperature(config: config, layout: layout)
+        let decoder =
+            config.caption.enabled
+            ? CaptionDecoder(
+                config: config, layout: layout, vocabularySize: vocabularySize, sequenceLength: sequenceLength)
+            : nil
+        captionDecoder = decoder
+        generatorPool = decoder.map { d in WorkspacePool { CaptionGenerator(decoder: d) } }
         imagePool = WorkspacePool { image.runners(count: 1, batch: 1, training: false)[0] }
         batchPool = WorkspacePool { image.runners(count: 1, batch: DualEncoder.imageChunk, training: false)[0] }
         textPool = WorkspacePool { text.runner(batch: 1, maxLength: sequenceLength, training: false) }
@@ -77,12 +87,29 @@ public final class DualEncoder: @unchecked Sendable {
     public var temperature: Double { temperatureSetting.temperature(parameters.pointer) }
 
     /// Each encoder initialises its own tensors, image encoder first, then the temperature;
-    /// all draw in layout order from one generator.
+    /// all draw in layout order from one generator. The caption decoder draws from its own,
+    /// so the encoders start the same with or without one.
     func initialise(using rng: inout SeededRandom) {
         imageEncoder.initialise(parameters.pointer, layout: layout, using: &rng)
         textEncoder.initialise(parameters.pointer, layout: layout, using: &rng)
         temperatureSetting.initialise(parameters.pointer)
+        var decoderRandom = SeededRandom(seed: config.seed ^ 0xCA97_1011)
+        captionDecoder?.initialise(parameters.pointer, layout: layout, using: &decoderRandom)
     }
+
+    /// The parameters the encoders and the temperature train: all but the caption decoder's,
+    /// which come last.
+    public var encoderParameters: Range<Int> {
+        0..<(layout.entries.first { $0.name.hasPrefix(CaptionDecoder.prefix + ".") }?.offset ?? layout.count)
+    }
+
+    /// The caption decoder's parameters (empty without one).
+    public var decoderParameters: Range<Int> { encoderParameters.upperBound..<layout.count }
+
+    public var hasCaptionDecoder: Bool { captionDecoder != nil }
+
+    /// The most words a written caption has.
+    public var maxCaptionWords: Int { captionDecoder?.maxWords ?? 0 }
 
     /// A copy of one named tensor's values.
     public func tensor(_ name: String) -> [Float]? {
@@ -99,6 +126,37 @@ public final class DualEncoder: @unchecked Sendable {
             ws.forward(parameters: parameters.pointer, version: parameterVersion, count: 1)
             return Array(UnsafeBufferPointer(start: ws.output.pointer, count: dim))
         }
+    }
+
+    /// The `count` best captions for an image by beam search of width `beam` (1: greedy),
+    /// best first, each of 1…`maxWords` words; nil when the model has no caption decoder.
+    public func caption(image: RGBImage, beam: Int = 3, count: Int = 1, maxWords: Int = 8) -> [GeneratedCaption]? {
+        let embedding = embed(image: image)
+        return caption(embedding: embedding, beam: beam, count: count, maxWords: maxWords)
+    }
+
+    /// Captions for a unit image embedding (D), as `caption(image:…)`.
+    public func caption(embedding: [Float], beam: Int = 3, count: Int = 1, maxWords: Int = 8) -> [GeneratedCaption]? {
+        guard let generatorPool else { return nil }
+        precondition(embedding.count == dim)
+        return generatorPool.with { generator in
+            embedding.withUnsafeBufferPointer { e in
+                guard let base = e.baseAddress else { return [] }
+                return generator.generate(
+                    embedding: base, parameters: parameters.pointer, beam: beam, count: count, maxWords: maxWords)
+            }
+        }
+    }
+
+    /// log p(words, [EOS] | image) under the caption decoder, teacher-forced; nil without one.
+    public func captionLogProbability(image: RGBImage, words: [Int]) -> Float? {
+        guard let decoder = captionDecoder else { return nil }
+        let ws = CaptionDecoder.Workspace(decoder: decoder, batch: 1, maxWords: min(words.count, decoder.maxWords))
+        let embedding = embed(image: image)
+        ws.embeddings.copy(from: embedding)
+        ws.set(row: 0, words: words, prefixTokens: decoder.prefixTokens)
+        let mean = decoder.forward(ws, parameters: parameters.pointer, count: 1)
+        return -mean * Float(ws.targetCount)
     }
 
     /// Embeds one token sequence (vocabulary indices without [CLS]) with pooled scratch.

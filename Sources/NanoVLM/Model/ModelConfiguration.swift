@@ -25,13 +25,15 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var vit = VisionTransformerSettings()
     /// The attention text encoder's shape (used when `textEncoder` is `attention`).
     public var attention = AttentionSettings()
+    /// The caption decoder's shape, and whether there is one.
+    public var caption = CaptionSettings()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case imageEncoder = "image_encoder", textEncoder = "text_encoder", embeddingDim = "embedding_dim"
         case tokenDim = "token_dim", channels, temperature, learnableTemperature = "learnable_temperature", seed
-        case vit, attention
+        case vit, attention, caption
     }
 
     public init(from decoder: Decoder) throws {
@@ -53,6 +55,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
         vit = try c.decodeIfPresent(VisionTransformerSettings.self, forKey: .vit) ?? d.vit
         attention = try c.decodeIfPresent(AttentionSettings.self, forKey: .attention) ?? d.attention
+        caption = try c.decodeIfPresent(CaptionSettings.self, forKey: .caption) ?? .absent
     }
 
     /// Checks ranges; the message names the key.
@@ -94,6 +97,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         guard (1...8).contains(attention.mlpRatio) else {
             throw fail("attention.mlp_ratio", "must be in 1…8 (got \(attention.mlpRatio))")
         }
+        if caption.enabled { try caption.validate() }
     }
 }
 
@@ -190,6 +194,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// Decoupled weight decay (AdamW): each step also scales every parameter by
     /// 1 − learning rate · weight_decay; 0 is plain Adam.
     public var weightDecay: Double = 0
+    /// Epochs of the caption decoder's own training after the encoders', on their frozen
+    /// embeddings; 0: none.
+    public var captionEpochs: Int = 50
+    /// λ of the joint loss InfoNCE + λ · caption cross-entropy while the encoders train
+    /// (CoCa); 0 trains the decoder only in its own epochs afterwards.
+    public var captionWeight: Double = 0
+    /// The peak learning rate of the decoder's own epochs (cosine to `min_learning_rate`).
+    public var captionLearningRate: Double = 5e-3
 
     public init() {}
 
@@ -197,7 +209,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         case epochs, batchSize = "batch_size", learningRate = "learning_rate", schedule
         case minLearningRate = "min_learning_rate", augment, canonicalFraction = "canonical_fraction", seed, threads
         case hardNegatives = "hard_negatives", warmupEpochs = "warmup_epochs", evaluateEvery = "evaluate_every"
-        case weightDecay = "weight_decay"
+        case weightDecay = "weight_decay", captionEpochs = "caption_epochs", captionWeight = "caption_weight"
+        case captionLearningRate = "caption_learning_rate"
     }
 
     public init(from decoder: Decoder) throws {
@@ -216,6 +229,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         warmupEpochs = try c.decodeIfPresent(Double.self, forKey: .warmupEpochs) ?? d.warmupEpochs
         evaluateEvery = try c.decodeIfPresent(Int.self, forKey: .evaluateEvery) ?? d.evaluateEvery
         weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
+        captionEpochs = try c.decodeIfPresent(Int.self, forKey: .captionEpochs) ?? d.captionEpochs
+        captionWeight = try c.decodeIfPresent(Double.self, forKey: .captionWeight) ?? d.captionWeight
+        captionLearningRate =
+            try c.decodeIfPresent(Double.self, forKey: .captionLearningRate) ?? d.captionLearningRate
     }
 
     public func validate() throws {
@@ -242,6 +259,15 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         }
         guard weightDecay >= 0 && weightDecay <= 10 else {
             throw fail("weight_decay", "must be in [0, 10] (got \(weightDecay))")
+        }
+        guard (0...100_000).contains(captionEpochs) else {
+            throw fail("caption_epochs", "must be in 0…100000 (got \(captionEpochs))")
+        }
+        guard captionWeight >= 0 && captionWeight <= 100 else {
+            throw fail("caption_weight", "must be in [0, 100] (got \(captionWeight))")
+        }
+        guard captionLearningRate > 0 && captionLearningRate < 1 else {
+            throw fail("caption_learning_rate", "must be in (0, 1) (got \(captionLearningRate))")
         }
         guard evaluateEvery >= 1 else { throw fail("evaluate_every", "must be at least 1 (got \(evaluateEvery))") }
         // A warm-up longer than the run is allowed: the rate then never reaches its peak.

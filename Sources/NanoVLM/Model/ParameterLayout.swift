@@ -35,8 +35,9 @@ public struct ParameterLayout: Sendable {
         return e.offset
     }
 
-    /// The model's table: the image encoder's tensors, the text encoder's, then the
-    /// temperature's (`logit_scale`, when learnable).
+    /// The model's table: the image encoder's tensors, the text encoder's, the
+    /// temperature's (`logit_scale`, when learnable), then the caption decoder's, when the
+    /// model has one.
     public static func dualEncoder(
         _ config: ModelConfiguration, vocabularySize: Int, sequenceLength: Int = DualEncoder.defaultSequenceLength
     ) -> ParameterLayout {
@@ -44,6 +45,10 @@ public struct ParameterLayout: Sendable {
             config.imageEncoder.encoderType.parameterTable(config)
                 + config.textEncoder.encoderType.parameterTable(
                     config, vocabularySize: vocabularySize, sequenceLength: sequenceLength)
-                + Temperature.parameterTable(config))
+                + Temperature.parameterTable(config)
+                + (config.caption.enabled
+                    ? CaptionDecoder.parameterTable(
+                        config, vocabularySize: vocabularySize, sequenceLength: sequenceLength)
+                    : []))
     }
 }

@@ -35,8 +35,17 @@ final class ContrastiveStep {
     /// (B, B + negatives) 1 where text j is true of image i, when some batch item has
     /// another's caption or there are negatives; nil for one-to-one batches (the identity).
     private var positives: [Float]?
+    /// λ of the joint loss InfoNCE + λ · caption cross-entropy; 0: no caption loss.
+    let captionWeight: Float
+    /// The caption decoder's scratch for the joint loss (one thread, the whole batch).
+    let captions: CaptionDecoder.Workspace?
+    /// The sum of the caption losses since the trainer last reset it.
+    var captionLossSum: Float = 0
 
-    init(model: DualEncoder, batch: Int, negatives: Int = 0, maxLength: Int = 4, parallelism: Int = 1) {
+    init(
+        model: DualEncoder, batch: Int, negatives: Int = 0, maxLength: Int = 4, parallelism: Int = 1,
+        captionWeight: Float = 0
+    ) {
         self.model = model
         self.batch = batch
         negativeCapacity = negatives
@@ -58,6 +67,10 @@ final class ContrastiveStep {
         dLogits = FloatBuffer(count: batch * textRows)
         dImage = FloatBuffer(count: batch * model.dim)
         dText = FloatBuffer(count: textRows * model.dim)
+        self.captionWeight = captionWeight
+        captions = model.captionDecoder.flatMap { decoder in
+            captionWeight > 0 ? CaptionDecoder.Workspace(decoder: decoder, batch: batch, maxWords: maxLength - 1) : nil
+        }
     }
 
     /// Near-equal consecutive row ranges, one per shard, for a batch of `count`.
@@ -79,6 +92,11 @@ final class ContrastiveStep {
         negativeCount = negatives.count
         for (s, range) in shardRanges(batchImages.count).enumerated() {
             model.loadImages(batchImages[range], into: shards[s])
+        }
+        if let captions, let decoder = model.captionDecoder {
+            for (row, caption) in words.enumerated() {
+                captions.set(row: row, words: caption, prefixTokens: decoder.prefixTokens)
+            }
         }
         let all = words + negatives
         for (s, range) in textRanges(words.count, texts: all.count).enumerated() {
@@ -132,6 +150,17 @@ final class ContrastiveStep {
             image: imageEmbeddings.pointer, text: textEmbeddings.pointer, scale: scale, batch: count, dim: d,
             texts: textCount, positives: positives)
         model.temperatureSetting.accumulateGradient(gradients.pointer, dScale: dScale, scale: scale)
+        var captionLoss: Float = 0
+        if let captions, let decoder = model.captionDecoder {
+            // CoCa's joint loss: the decoder reads the same embeddings, and its gradient with
+            // respect to them joins InfoNCE's before the image encoder's backward.
+            captions.embeddings.pointer.update(from: imageEmbeddings.pointer, count: count * d)
+            captionLoss = decoder.forward(captions, parameters: p, count: count)
+            decoder.backward(captions, parameters: p, gradients: gradients.pointer, count: count, weight: captionWeight)
+            let di = dImage.pointer, de = captions.dEmbeddings.pointer
+            for i in 0..<(count * d) { di[i] += de[i] }
+            captionLossSum += captionLoss
+        }
         forEachShard(ranges.count) { s in
             let g = s == 0 ? gradients : shardGradients[s - 1]
             if s > 0 { g.zero() }
@@ -154,6 +183,6 @@ final class ContrastiveStep {
                 }
             }
         }
-        return loss
+        return loss + captionWeight * captionLoss
     }
 }

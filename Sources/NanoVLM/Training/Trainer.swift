@@ -20,11 +20,14 @@ public struct EpochReport: Codable, Equatable, Sendable {
     public var secondsLeft: Double = 0
     /// The binding test's pass rate, for datasets that have one, on evaluated epochs.
     public var binding: Double?
+    /// The caption cross-entropy of the joint loss (its part of `loss` is λ times this); nil
+    /// without the joint loss.
+    public var captionLoss: Double?
 
     enum CodingKeys: String, CodingKey {
         case epoch, loss, valR1ImageToText = "val_r1_image_to_text", valR1TextToImage = "val_r1_text_to_image"
         case learningRate = "learning_rate", elapsed, imagesPerSecond = "images_per_second"
-        case secondsLeft = "seconds_left", binding
+        case secondsLeft = "seconds_left", binding, captionLoss = "caption_loss"
     }
 
     public init(
@@ -50,6 +53,7 @@ public struct EpochReport: Codable, Equatable, Sendable {
         imagesPerSecond = try c.decodeIfPresent(Double.self, forKey: .imagesPerSecond) ?? 0
         secondsLeft = try c.decodeIfPresent(Double.self, forKey: .secondsLeft) ?? 0
         binding = try c.decodeIfPresent(Double.self, forKey: .binding)
+        captionLoss = try c.decodeIfPresent(Double.self, forKey: .captionLoss)
     }
 }
 
@@ -60,8 +64,11 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var finalLoss: Double
     public var history: [EpochReport]
     public var blasCore: String
+    /// The caption decoder's own epochs, after the encoders'; nil when there were none.
+    public var captionHistory: [CaptionEpochReport]?
     enum CodingKeys: String, CodingKey {
         case epochs, seconds, finalLoss = "final_loss", history, blasCore = "blas_core"
+        case captionHistory = "caption_training"
     }
 }
 
@@ -85,7 +92,12 @@ public final class Trainer {
         evaluateEvery = training.evaluateEvery
     }
 
-    public func train(progress: (EpochReport) -> Void = { _ in }) -> (model: DualEncoder, summary: TrainingSummary) {
+    /// - Parameters:
+    ///   - progress: called after each epoch of the encoders' training.
+    ///   - captionProgress: called after each epoch of the caption decoder's own training.
+    public func train(
+        progress: (EpochReport) -> Void = { _ in }, captionProgress: (CaptionEpochReport) -> Void = { _ in }
+    ) -> (model: DualEncoder, summary: TrainingSummary) {
         // The threads go to data-parallel shards of each batch, each with one-thread BLAS.
         BLAS.setThreads(1)
         let model = DualEncoder(
@@ -101,9 +113,13 @@ public final class Trainer {
         let longest = split.train.flatMap { dataset.allCaptionTokens(of: $0).map(\.count) }.max() ?? 1
         let largest = (order.count + batchCount - 1) / batchCount
         let hardNegatives = min(config.hardNegatives, dataset.hardNegativesPerExample)
+        let joint = model.hasCaptionDecoder && config.captionWeight > 0
         let step = ContrastiveStep(
             model: model, batch: largest, negatives: largest * hardNegatives,
-            maxLength: min(model.maxSequenceLength, max(longest, 3) + 1), parallelism: config.threads)
+            maxLength: min(model.maxSequenceLength, max(longest, 3) + 1), parallelism: config.threads,
+            captionWeight: joint ? Float(config.captionWeight) : 0)
+        // Without the joint loss the decoder's gradients are zero: Adam leaves it alone.
+        let trained = joint ? model.parameterCount : model.encoderParameters.count
         let augmentation = TrainingAugmentation(enabled: config.augment, canonicalFraction: config.canonicalFraction)
         let binding = dataset.bindingCases(split)
         let m = FloatBuffer(count: model.parameterCount), v = FloatBuffer(count: model.parameterCount)
@@ -128,8 +144,7 @@ public final class Trainer {
                 lossSum += Double(step.run(count: ids.count))
                 adam.update(
                     parameters: model.parameters.pointer, gradients: step.gradients.pointer,
-                    firstMoment: m.pointer, secondMoment: v.pointer, count: model.parameterCount,
-                    threads: config.threads)
+                    firstMoment: m.pointer, secondMoment: v.pointer, count: trained, threads: config.threads)
                 model.temperatureSetting.clamp(model.parameters.pointer)
                 model.parametersChanged()
             }
@@ -152,12 +167,16 @@ public final class Trainer {
             }
             report.elapsed = Date().timeIntervalSince(start)
             report.secondsLeft = report.elapsed / Double(epoch) * Double(config.epochs - epoch)
+            report.captionLoss = joint ? Double(step.captionLossSum / Float(batchCount)) : nil
+            step.captionLossSum = 0
             history.append(report)
             progress(report)
         }
+        let captions = CaptionTraining(model: model, dataset: dataset, split: split, config: config)
+            .run(progress: captionProgress)
         let summary = TrainingSummary(
             epochs: config.epochs, seconds: Date().timeIntervalSince(start), finalLoss: history.last?.loss ?? 0,
-            history: history, blasCore: BLAS.coreName)
+            history: history, blasCore: BLAS.coreName, captionHistory: captions.isEmpty ? nil : captions)
         return (model, summary)
     }
 }

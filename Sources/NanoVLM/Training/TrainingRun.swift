@@ -8,10 +8,11 @@ public enum TrainingRun {
     /// checkpoint comes back with the error beside it.
     public static func run(
         model: ModelConfiguration, training: TrainingConfiguration, dataset: any Dataset = ShapesDataset(),
-        saveTo path: String?, progress: (EpochReport) -> Void = { _ in }
+        saveTo path: String?, progress: (EpochReport) -> Void = { _ in },
+        captionProgress: (CaptionEpochReport) -> Void = { _ in }
     ) -> (checkpoint: Checkpoint, saveError: CheckpointError?) {
         let trainer = Trainer(model: model, training: training, dataset: dataset)
-        let (trained, summary) = trainer.train(progress: progress)
+        let (trained, summary) = trainer.train(progress: progress, captionProgress: captionProgress)
         let metrics = Evaluator.evaluate(trained, dataset: dataset, split: trainer.split)
         var checkpoint = Checkpoint(
             model: trained, dataset: dataset, training: training, summary: summary, metrics: metrics)

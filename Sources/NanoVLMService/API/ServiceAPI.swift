@@ -54,6 +54,7 @@ public final class ServiceAPI: Sendable {
         route("POST", "/v1/search/images") { try $0.searchImagesPOST($1, $2) }
         route("POST", "/v1/search/captions") { try $0.searchCaptions($1, $2) }
         route("POST", "/v1/classify") { try $0.classify($1, $2) }
+        route("POST", "/v1/caption") { try $0.caption($1, $2) }
         route("GET", "/v1/images") { try $0.gallery($1, $2) }
         route("GET", "/v1/images/{id}.png") { try $0.galleryImage($1, $2) }
         route("POST", "/v1/embed/text") { try $0.embedText($1, $2) }

@@ -9,7 +9,7 @@
 
   // What is served, from /v1/model once the model is ready: until then the shapes set's
   // figures, which the markup starts with.
-  var served = { source: 'shapes', images: 243, captions: 243, attributes: true };
+  var served = { source: 'shapes', images: 243, captions: 243, attributes: true, decoder: true };
   // Most results a search returns, and most items the joint-space map shows at once.
   var MAX_RESULTS = 1000, MAP_SAMPLE = 243;
 
@@ -165,17 +165,27 @@
         throw err;
       })
       : Promise.resolve(null);
+    var written = served.decoder
+      ? json(fetch('/v1/caption?beam=3&n=3', { method: 'POST', headers: { 'Content-Type': type }, body: blob })).catch(function (err) {
+        // Weights without a decoder write nothing: hide the panel, not an error.
+        if (err.code === 'no_decoder') { showDecoder(false); return null; }
+        throw err;
+      })
+      : Promise.resolve(null);
     try {
       var answers = await Promise.all([
         json(fetch('/v1/search/captions?k=' + k, { method: 'POST', headers: { 'Content-Type': type }, body: blob })),
-        classify
+        classify,
+        written
       ]);
       clearError();
       renderCaptions(answers[0].results || []);
       if (answers[1]) renderClassification(answers[1]);
+      if (answers[2]) renderWritten(answers[2]);
     } catch (err) {
       $('captions').replaceChildren();
       $('classification').replaceChildren();
+      $('written').replaceChildren();
       showError(err);
     } finally {
       $('captions').removeAttribute('aria-busy');
@@ -192,6 +202,23 @@
           h('span', { class: 'score', text: fmt(r.score, 3) }),
           h('span', { class: 'probability', text: pct(r.probability) })));
     }));
+  }
+  // The decoder's captions, best first, each with its probability (exp of the log-probability).
+  function renderWritten(body) {
+    var ol = $('written');
+    ol.replaceChildren.apply(ol, (body.alternatives || []).map(function (a, i) {
+      return h('li', { class: 'caption-result written-caption' },
+        h('span', { class: 'rank', text: '#' + (i + 1) }),
+        h('span'),
+        h('span', { class: 'caption', text: a.caption }),
+        h('span', { class: 'nums' },
+          h('span', { class: 'score', text: fmt(a.log_probability, 2), title: 'log-probability' }),
+          h('span', { class: 'probability', text: pct(Math.exp(a.log_probability)) })));
+    }));
+  }
+  function showDecoder(shown) {
+    served.decoder = shown;
+    $('written-panel').hidden = !shown;
   }
   function renderClassification(body) {
     var box = $('classification');
@@ -353,6 +380,10 @@
     fact(dl, 'encoders', (arch.image_encoder || '?') + ' image · ' + (arch.text_encoder || '?') + ' text');
     fact(dl, 'parameters', typeof arch.parameters === 'number' ? arch.parameters.toLocaleString('en') : arch.parameters);
     fact(dl, 'embedding dim', arch.embedding_dim);
+    var cd = arch.caption_decoder;
+    showDecoder(!!cd);
+    fact(dl, 'caption decoder', cd ? cd.layers + ' causal blocks of width ' + cd.width + ', ' + cd.prefix_tokens +
+      ' prefix tokens, ' + cd.parameters.toLocaleString('en') + ' parameters' : 'none');
     // τ is stored as a 32-bit float: show it as written (0.07), not as 0.0700000006…
     fact(dl, 'temperature τ', typeof m.temperature === 'number' ? Number(m.temperature.toPrecision(6)) : m.temperature);
     fact(dl, 'seed', m.seed);

@@ -10,7 +10,9 @@ extension ServiceAPI {
         let encoder = model.index.model
         let provenance = model.provenance
         let training = provenance.summary.map {
-            ModelResponse.Training(epochs: $0.epochs, seconds: $0.seconds, finalLoss: $0.finalLoss, history: $0.history)
+            ModelResponse.Training(
+                epochs: $0.epochs, seconds: $0.seconds, finalLoss: $0.finalLoss, history: $0.history,
+                captionTraining: $0.captionHistory)
         }
         let body = ModelResponse(
             architecture: ArchitectureSummary(encoder),

@@ -24,7 +24,10 @@ struct ModelResponse: Encodable {
         let seconds: Double
         let finalLoss: Double
         let history: [EpochReport]
-        enum CodingKeys: String, CodingKey { case epochs, seconds, finalLoss = "final_loss", history }
+        let captionTraining: [CaptionEpochReport]?
+        enum CodingKeys: String, CodingKey {
+            case epochs, seconds, finalLoss = "final_loss", history, captionTraining = "caption_training"
+        }
     }
 
     /// What the model was trained on and the gallery holds.
