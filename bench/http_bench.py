@@ -98,8 +98,15 @@ def paired(bare_port, port, path, script=None, env=None, bare_samples=None):
     return medians + (statistics.median(ratios),)
 
 
+def has_decoder(path):
+    """Whether a weights file holds caption_decoder.* tensors (files written before it do not)."""
+    with open(path, "rb") as f:
+        length = int.from_bytes(f.read(8), "little")
+        return b'"caption_decoder.' in f.read(length)
+
+
 def ensure_weights():
-    if not os.path.exists(WEIGHTS):
+    if not os.path.exists(WEIGHTS) or not has_decoder(WEIGHTS):
         print("training the benchmark weights once …", file=sys.stderr)
         subprocess.run([NANOVLM, "train", "--config", os.path.join(ROOT, "config/nanovlm.json"), "--weights", WEIGHTS],
                        check=True, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
@@ -126,6 +133,7 @@ def http_mode():
                 ("GET /healthz", "/healthz", None),
                 ("GET /v1/search/images?q=pink+circle+top", "/v1/search/images?q=pink+circle+top", None),
                 ("POST /v1/search/captions (32×32 PNG)", "/v1/search/captions", lua),
+                ("POST /v1/caption (32×32 PNG, beam 3)", "/v1/caption", lua),
                 ("GET /v1/images/17.png", "/v1/images/17.png", None),
             ]:
                 rows.append((name, paired(bare_port, port, path, script, env, bare_samples)))

@@ -195,6 +195,7 @@ case "model":
     let tokens = shapes.captionTokens(of: 109)
     let png = (try? PNGCodec.encode(image)) ?? []
     let perImage = imageForwardFLOPs(model.config)
+    let embedding = model.embed(image: image)
     var sink: Float = 0
     let stages: [(String, Double, Double)] = [
         ("image embedding, 1 image", measure(iterations: 2000) { sink += model.embed(images: [image])[0] }, perImage),
@@ -222,6 +223,25 @@ case "model":
             "rank 243 captions for an image (embed + score + sort)",
             measure(iterations: 2000) {
                 sink += index.searchCaptions(image: image, k: 5)[0].score
+            }, perImage
+        ),
+        // Three words and [EOS], as every shapes caption: the same steps trained or not.
+        (
+            "caption decoder alone, greedy (3 words)",
+            measure(iterations: 2000) {
+                sink += model.caption(embedding: embedding, beam: 1, maxWords: 3)?[0].logProbability ?? 0
+            }, 0
+        ),
+        (
+            "caption decoder alone, beam 3 (3 words)",
+            measure(iterations: 1000) {
+                sink += model.caption(embedding: embedding, beam: 3, maxWords: 3)?[0].logProbability ?? 0
+            }, 0
+        ),
+        (
+            "write a caption for an image (embed + beam 3)",
+            measure(iterations: 1000) {
+                sink += model.caption(image: image, beam: 3, maxWords: 3)?[0].logProbability ?? 0
             }, perImage
         ),
     ]

@@ -76,8 +76,8 @@ final class ContractEndToEndTests: XCTestCase {
                 body: [UInt8](repeating: 32, count: Fixture.maxBodyBytes + 1)))
         record("DELETE search", "DELETE", search, try RawHTTP.request(port: port, "DELETE", search))
 
-        // Image → text, classify, embed image: raw, multipart, candidates, and bad uploads.
-        for path in ["/v1/search/captions", "/v1/classify", "/v1/embed/image"] {
+        // Image → text, classify, caption, embed image: raw, multipart, candidates, and bad uploads.
+        for path in ["/v1/search/captions", "/v1/classify", "/v1/caption", "/v1/embed/image"] {
             record("\(path) raw", "POST", path, try client.post(path, contentType: "image/png", body: png))
             record("\(path) form", "POST", path, try client.postForm(path, fields: [], file: ("image", png)))
             record("\(path) not png", "POST", path, try client.post(path, contentType: "image/png", body: Array("GIF89a".utf8)))
@@ -94,6 +94,9 @@ final class ContractEndToEndTests: XCTestCase {
                 try client.post(path, contentType: "multipart/form-data; boundary=x", body: Array("--x\r\nbroken".utf8)))
             record("\(path) form without file", "POST", path, try client.postForm(path, fields: [("a", "b")], file: nil))
             record("GET \(path)", "GET", path, try client.get(path))
+        }
+        for target in ["?beam=5&n=5", "?beam=1&max_words=2", "?beam=0", "?n=7", "?max_words=abc"] {
+            record("caption \(target)", "POST", "/v1/caption", try client.post("/v1/caption" + target, contentType: "image/png", body: png))
         }
         let captions = "/v1/search/captions"
         for target in ["?candidates=red&candidates=pink&candidates=gray&k=2", "?candidates=unicorn", "?k=0", "?k=243"] {

@@ -160,6 +160,31 @@ final class InProcessAPITests: XCTestCase {
         }
     }
 
+    /// The decoder answers from several request threads at once (each takes its own generator
+    /// from the pool), the same caption for the same image, and refuses bad settings by name.
+    func testCaptionsFromConcurrentRequestsAgree() throws {
+        let api = makeAPI(ready: true)
+        let png = try PNGCodec.encode(Renderer.canonical(42))
+        func request(_ query: String) -> HTTPRequest {
+            HTTPRequest(method: "POST", target: "/v1/caption" + query, headers: ["Content-Type": "image/png"], body: png)
+        }
+        let first = try json(api.handle(request("?beam=4&n=4")))
+        let alternatives = try XCTUnwrap(first["alternatives"] as? [[String: Any]])
+        XCTAssertEqual(alternatives.count, 4)
+        let lock = NSLock()
+        var answers: [String] = []
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            let body = try? json(api.handle(request("?beam=4&n=4")))
+            lock.withLock { answers.append(body?["caption"] as? String ?? "none") }
+        }
+        XCTAssertEqual(Set(answers), [try XCTUnwrap(first["caption"] as? String)])
+        for query in ["?beam=9", "?n=5&beam=4", "?max_words=16"] {
+            let response = api.handle(request(query))
+            XCTAssertEqual(response.status, 400, query)
+            XCTAssertEqual(try errorCode(response), "invalid_parameter", query)
+        }
+    }
+
     func testShapesCaptionSearchAnswersAsBeforeAndTheModelNamesItsDataset() throws {
         let api = makeAPI(ready: true)
         let png = try PNGCodec.encode(Renderer.canonical(109))
