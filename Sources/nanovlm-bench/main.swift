@@ -12,6 +12,14 @@ BLASKernel.reexecuteIfGeneric()
 
 func now() -> Double { Date().timeIntervalSince1970 }
 
+/// The encoders alone: the training benchmarks time and count the contrastive model (the caption
+/// decoder trains after it, on frozen encoders, and is measured by `nanovlm train` and `eval`).
+func encodersOnly(_ model: ModelConfiguration) -> ModelConfiguration {
+    var config = model
+    config.caption.enabled = false
+    return config
+}
+
 /// Median seconds per call of `body` over `rounds` rounds of `iterations` calls.
 func measure(rounds: Int = 5, iterations: Int, _ body: () -> Void) -> Double {
     body()  // warm-up
@@ -257,7 +265,7 @@ case "model":
 
 case "train":
     var training = TrainingConfiguration()
-    let modelConfig = ModelConfiguration()
+    let modelConfig = encodersOnly(ModelConfiguration())
     let double = sgemmGFLOPs(threads: training.threads)
     // Seconds per epoch of training alone (no validation pass), over a short run.
     var short = training
@@ -319,7 +327,8 @@ case "encoders":
             let chosen = try AppConfiguration.load(
                 path: nil, environment: [:],
                 overrides: ["model.image_encoder": image.rawValue, "model.text_encoder": text.rawValue])
-            let run = TrainingRun.run(model: chosen.model, training: chosen.training, saveTo: nil).checkpoint
+            let run = TrainingRun.run(model: encodersOnly(chosen.model), training: chosen.training, saveTo: nil)
+                .checkpoint
             guard let summary = run.summary, let report = run.metrics else { fatalError("a training run records both") }
             let model = run.model
             let target = summary.targetEpoch
@@ -361,7 +370,7 @@ case "scenes":
         (.cnn, .attention), (.cnn, .mean), (.vit, .attention), (.vit, .mean),
     ]
     for (image, text) in combinations where only.isEmpty || only.contains("\(image)+\(text)") {
-        var config = configuration.model
+        var config = encodersOnly(configuration.model)
         config.imageEncoder = image
         config.textEncoder = text
         let start = now()

@@ -26,6 +26,7 @@ final class ScenesEndToEndTests: XCTestCase {
             environment: [
                 "NANOVLM_TRAINING_EPOCHS": "2", "NANOVLM_DATA_SCENES_GALLERY_SIZE": "100",
                 "NANOVLM_DATA_SCENES_TRAINING_SCENES": "512", "NANOVLM_MIN_GALLERY_R1": "0",
+                "NANOVLM_TRAINING_CAPTION_EPOCHS": "2",
             ])
         defer { server.stop() }
         try server.waitUntilReady(timeout: 240)

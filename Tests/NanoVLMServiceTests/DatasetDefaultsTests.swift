@@ -17,6 +17,8 @@ final class DatasetDefaultsTests: XCTestCase {
         XCTAssertEqual(scenes.model.embeddingDim, 128)
         XCTAssertEqual(scenes.training.batchSize, 128)
         XCTAssertEqual(scenes.training.warmupEpochs, 4)
+        XCTAssertEqual(scenes.training.captionEpochs, 150)
+        XCTAssertEqual(plain.training.captionEpochs, 50)
         for recipe in DatasetDefaults.recipes.values.joined() {
             for (leaf, text) in recipe.settings.merging(recipe.when, uniquingKeysWith: { a, _ in a }) {
                 XCTAssertNotNil(AppConfiguration.value(at: leaf, in: try AppConfiguration.defaultTree()), leaf)
