@@ -426,4 +426,23 @@ private func unitRows(_ v: [Float], dim d: Int) -> [Float] {
         for i in 0..<d { out[r * d + i] = v[r * d + i] / s.squareRoot() }
     }
     return out
+
+    /// The few-rows product (the caption decoder's steps) equals sgemm's, with and without a
+    /// bias, and falls back to it for shapes its lanes do not fit.
+    func testFewRowsLinearMatchesTheBLASProduct() {
+        for (rows, inFeatures, outFeatures) in [(1, 64, 192), (3, 128, 64), (5, 16, 8), (2, 20, 6)] {
+            let x = randomValues(rows * inFeatures, seed: 61), w = randomValues(outFeatures * inFeatures, seed: 62)
+            let b = randomValues(outFeatures, seed: 63)
+            for bias in [b, nil] as [[Float]?] {
+                let expected = FloatBuffer(count: rows * outFeatures), got = FloatBuffer(count: rows * outFeatures)
+                Linear.forward(
+                    output: expected.pointer, input: x, weight: w, bias: bias, rows: rows, inFeatures: inFeatures,
+                    outFeatures: outFeatures)
+                Linear.forwardFewRows(
+                    output: got.pointer, input: x, weight: w, bias: bias, rows: rows, inFeatures: inFeatures,
+                    outFeatures: outFeatures)
+                for k in 0..<(rows * outFeatures) { XCTAssertEqual(got[k], expected[k], accuracy: 1e-4) }
+            }
+        }
+    }
 }

@@ -58,7 +58,7 @@ final class CaptionGenerator {
             LayerNorm.forward(
                 output: normed.pointer, mean: mean.pointer, rstd: rstd.pointer, input: x.pointer,
                 weight: p + o.norm1Weight, bias: p + o.norm1Bias, rows: rows, dim: c)
-            Linear.forward(
+            Linear.forwardFewRows(
                 output: qkv.pointer, input: normed.pointer, weight: p + o.inProjWeight, bias: p + o.inProjBias,
                 rows: rows, inFeatures: c, outFeatures: 3 * c)
             let kc = keys[l].pointer, vc = values[l].pointer
@@ -97,18 +97,18 @@ final class CaptionGenerator {
                     }
                 }
             }
-            Linear.forward(
+            Linear.forwardFewRows(
                 output: middle.pointer, input: attended.pointer, weight: p + o.outProjWeight,
                 bias: p + o.outProjBias, rows: rows, inFeatures: c, outFeatures: c)
             for k in 0..<(rows * c) { middle.pointer[k] += x.pointer[k] }
             LayerNorm.forward(
                 output: normed.pointer, mean: mean.pointer, rstd: rstd.pointer, input: middle.pointer,
                 weight: p + o.norm2Weight, bias: p + o.norm2Bias, rows: rows, dim: c)
-            Linear.forward(
+            Linear.forwardFewRows(
                 output: hidden.pointer, input: normed.pointer, weight: p + o.linear1Weight, bias: p + o.linear1Bias,
                 rows: rows, inFeatures: c, outFeatures: m)
             GELU.forward(output: activated.pointer, input: hidden.pointer, count: rows * m)
-            Linear.forward(
+            Linear.forwardFewRows(
                 output: x.pointer, input: activated.pointer, weight: p + o.linear2Weight, bias: p + o.linear2Bias,
                 rows: rows, inFeatures: m, outFeatures: c)
             for k in 0..<(rows * c) { x.pointer[k] += middle.pointer[k] }
@@ -117,7 +117,7 @@ final class CaptionGenerator {
         LayerNorm.forward(
             output: normed.pointer, mean: mean.pointer, rstd: rstd.pointer, input: last.pointer,
             weight: p + d.normWeight, bias: p + d.normBias, rows: r, dim: c)
-        Linear.forward(
+        Linear.forwardFewRows(
             output: logits.pointer, input: normed.pointer, weight: p + d.headWeight, bias: p + d.headBias,
             rows: r, inFeatures: c, outFeatures: d.vocabulary)
         for b in 0..<r { CaptionDecoder.logSoftmax(logits.pointer + b * d.vocabulary, d.vocabulary) }
@@ -136,7 +136,7 @@ final class CaptionGenerator {
         let d = decoder, c = d.width, v = d.vocabulary, pc = d.prefixTokens * c
         let beam = max(1, min(beam, Self.maxBeams)), maxWords = max(1, min(maxWords, d.maxWords))
         // The prefix and [BOS] as one causal run of P + 1 positions.
-        Linear.forward(
+        Linear.forwardFewRows(
             output: x.pointer, input: embedding, weight: p + d.prefixWeight, bias: p + d.prefixBias, rows: 1,
             inFeatures: d.dim, outFeatures: pc)
         (x.pointer + pc).update(from: p + d.tokenTable + Int(CaptionDecoder.beginToken) * c, count: c)
