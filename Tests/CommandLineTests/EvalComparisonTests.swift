@@ -208,7 +208,7 @@ final class EvalComparisonTests: XCTestCase {
         XCTAssertEqual(second["seconds_per_epoch_basis"] as? String, "total seconds / epochs")
         XCTAssertTrue(second["target_epoch"] is NSNull)
         XCTAssertTrue(rows[2]["training"] is NSNull, "\(rows[2])")
-        XCTAssertEqual((rows[2]["architecture"] as? [String: Any])?["parameters"] as? Int, 281_344)
+        XCTAssertEqual((rows[2]["architecture"] as? [String: Any])?["parameters"] as? Int, Self.defaultParameters["cnn+mean"])
 
         let table = CLI.run(["eval", "--weights", reached, "--weights", noHistory, "--weights", noRecord])
         XCTAssertEqual(table.status, 0, table.stderr)

@@ -79,7 +79,8 @@ struct CaptionTraining {
                 validationExactMatch: nil, elapsed: 0)
             if epoch % max(config.evaluateEvery, 1) == 0 || epoch == config.captionEpochs {
                 report.validationExactMatch =
-                    CaptionEvaluator.scores(model, dataset: dataset, ids: split.validation, beam: 1).exactMatch
+                    CaptionEvaluator.scores(model, dataset: dataset, ids: split.validation, beam: 1, table: table)
+                    .exactMatch
             }
             report.elapsed = Date().timeIntervalSince(start)
             history.append(report)

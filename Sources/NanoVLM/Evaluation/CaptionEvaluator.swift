@@ -61,8 +61,9 @@ public enum CaptionEvaluator {
             count: written.count)
     }
 
-    /// Greedy or beam captions for many images, on as many threads as the model embeds with.
-    static func write(_ model: DualEncoder, images: [RGBImage], beam: Int) -> [[Int]] {
+    /// Greedy or beam captions for many images, on as many threads as the model embeds with,
+    /// each of at most `maxWords` words.
+    static func write(_ model: DualEncoder, images: [RGBImage], beam: Int, maxWords: Int) -> [[Int]] {
         let embeddings = model.embed(images: images)
         let d = model.dim
         var written = [[Int]](repeating: [], count: images.count)
@@ -73,18 +74,27 @@ public enum CaptionEvaluator {
                 for i in stride(from: part, to: images.count, by: threads) {
                     let e = Array(embeddings[(i * d)..<((i + 1) * d)])
                     base[i] =
-                        model.caption(embedding: e, beam: beam, maxWords: model.maxCaptionWords)?.first?.tokens ?? []
+                        model.caption(embedding: e, beam: beam, maxWords: maxWords)?.first?.tokens ?? []
                 }
             }
         }
         return written
     }
 
+    /// The longest caption evaluation lets the decoder write: one word more than any of the
+    /// dataset's (a longer one is wrong whatever it says), within the decoder's limit.
+    static func maxWords(_ model: DualEncoder, _ table: CaptionTable) -> Int {
+        min(model.maxCaptionWords, (table.tokens.map(\.count).max() ?? 0) + 1)
+    }
+
     /// The decoder's scores on the gallery images of `ids`.
-    public static func scores(_ model: DualEncoder, dataset: any Dataset, ids: [Int], beam: Int) -> CaptionScores {
-        judge(
-            write(model, images: ids.map(dataset.galleryImage), beam: beam), items: ids, dataset: dataset,
-            truth: dataset.captionTruth)
+    public static func scores(
+        _ model: DualEncoder, dataset: any Dataset, ids: [Int], beam: Int, table: CaptionTable? = nil
+    ) -> CaptionScores {
+        let table = table ?? CaptionTable(dataset)
+        return judge(
+            write(model, images: ids.map(dataset.galleryImage), beam: beam, maxWords: maxWords(model, table)),
+            items: ids, dataset: dataset, truth: dataset.captionTruth)
     }
 
     /// Each image's highest-scoring caption of `table`.
@@ -113,7 +123,9 @@ public enum CaptionEvaluator {
         let truth = dataset.captionTruth
         func pair(_ images: [RGBImage], _ items: [Int]) -> CaptioningReport.Pair {
             .init(
-                decoder: judge(write(model, images: images, beam: beam), items: items, dataset: dataset, truth: truth),
+                decoder: judge(
+                    write(model, images: images, beam: beam, maxWords: maxWords(model, table)), items: items,
+                    dataset: dataset, truth: truth),
                 retrieval: judge(
                     retrieve(model, images: images, table: table, texts: texts), items: items, dataset: dataset,
                     truth: truth))
