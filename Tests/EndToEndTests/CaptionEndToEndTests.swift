@@ -111,15 +111,7 @@ final class CaptionEndToEndTests: XCTestCase {
     }
 
     func testBadBodiesGetTheFittingStatus() throws {
-        let cases: [(String, String?, [UInt8], Int)] = [
-            ("not an image", "image/png", Array("GIF89a, honestly".utf8), 415),
-            ("empty", "image/png", [], 400),
-            ("truncated", "image/png", PNGs.truncated(), 400),
-            ("corrupt CRC", "image/png", PNGs.corruptCRC(), 400),
-            ("huge dimensions", "image/png", PNGs.header(claimingSide: 5000), 413),
-            ("wrong content type", "application/json", PNGs.canonical(0), 415),
-            ("missing content type", nil, PNGs.canonical(0), 415),
-            ("multipart without boundary", "multipart/form-data", PNGs.canonical(0), 400),
+        let cases = PNGs.badUploads + [
             ("truncated JPEG", "image/jpeg", Array(try JPEGCodec.encode(Renderer.canonical(3), quality: 90).prefix(200)), 400),
         ]
         for (name, type, body, status) in cases {

@@ -97,15 +97,7 @@ final class ImageEndToEndTests: XCTestCase {
 
     func testBadUploadsGetTheFittingStatus() throws {
         let endpoints = ["/v1/search/captions", "/v1/classify", "/v1/embed/image"]
-        let cases: [(String, String?, [UInt8], Int)] = [
-            ("not a PNG", "image/png", Array("GIF89a, honestly".utf8), 415),
-            ("empty", "image/png", [], 400),
-            ("truncated", "image/png", PNGs.truncated(), 400),
-            ("corrupt CRC", "image/png", PNGs.corruptCRC(), 400),
-            ("huge dimensions", "image/png", PNGs.header(claimingSide: 5000), 413),
-            ("wrong content type", "application/json", PNGs.canonical(0), 415),
-            ("missing content type", nil, PNGs.canonical(0), 415),
-            ("multipart without boundary", "multipart/form-data", PNGs.canonical(0), 400),
+        let cases = PNGs.badUploads + [
             ("multipart with another boundary", "multipart/form-data; boundary=zzz", Array("--yyy\r\n\r\n".utf8), 400),
         ]
         for endpoint in endpoints {

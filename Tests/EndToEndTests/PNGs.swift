@@ -4,6 +4,20 @@ import Datasets
 
 /// PNG bodies for uploads: canonical renders, and broken ones.
 enum PNGs {
+    /// Uploads every image endpoint refuses, with the status it answers: (name, Content-Type, body, status).
+    static var badUploads: [(String, String?, [UInt8], Int)] {
+        [
+            ("not a PNG", "image/png", Array("GIF89a, honestly".utf8), 415),
+            ("empty", "image/png", [], 400),
+            ("truncated", "image/png", truncated(), 400),
+            ("corrupt CRC", "image/png", corruptCRC(), 400),
+            ("huge dimensions", "image/png", header(claimingSide: 5000), 413),
+            ("wrong content type", "application/json", canonical(0), 415),
+            ("missing content type", nil, canonical(0), 415),
+            ("multipart without boundary", "multipart/form-data", canonical(0), 400),
+        ]
+    }
+
     static func canonical(_ id: Int) -> [UInt8] {
         (try? PNGCodec.encode(Renderer.canonical(id))) ?? []
     }
