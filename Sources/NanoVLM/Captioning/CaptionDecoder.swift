@@ -172,13 +172,9 @@ struct CaptionDecoder: Sendable {
 
     /// Turns a row of logits into probabilities and returns the log-probability of `target`.
     static func logSoftmaxInPlace(_ row: UnsafeMutablePointer<Float>, _ n: Int, _ target: Int) -> Float {
-        var maximum = -Float.infinity
-        for j in 0..<n { maximum = max(maximum, row[j]) }
-        var sum: Float = 0
-        for j in 0..<n { sum += expf(row[j] - maximum) }
-        let logSum = logf(sum) + maximum
-        let picked = row[target] - logSum
-        for j in 0..<n { row[j] = expf(row[j] - logSum) }
+        logSoftmax(row, n)
+        let picked = row[target]
+        for j in 0..<n { row[j] = expf(row[j]) }
         return picked
     }
 
@@ -217,7 +213,7 @@ struct CaptionDecoder: Sendable {
             dInput: ws.dNormed.pointer, dWeight: g + headWeight, dBias: g + headBias, dOutput: d,
             input: ws.normed.pointer, weight: p + headWeight, rows: rows, inFeatures: c, outFeatures: v)
         let dx = ws.stack.dStream.pointer
-        (dx).update(repeating: 0, count: rows * c)
+        dx.update(repeating: 0, count: rows * c)
         LayerNorm.backward(
             dInput: dx, dWeight: g + normWeight, dBias: g + normBias, dOutput: ws.dNormed.pointer,
             input: ws.stack.output, mean: ws.mean.pointer, rstd: ws.rstd.pointer, weight: p + normWeight,
